@@ -1,0 +1,259 @@
+//! `userlog-admin`: operator tools for the user info modification log Worker.
+//!
+//! Passwords are read from standard input, never from arguments, so they stay out of shell
+//! history and process lists.
+
+use std::io::{self, BufRead};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use user_info_log::auth::password::{self, Password, DEFAULT_ITERATIONS, SALT_BYTES};
+use user_info_log::auth::token::{self, SigningSecret};
+use user_info_log::config::{JWT_SECRET, MIN_SECRET_BYTES};
+
+#[derive(Parser)]
+#[command(
+    name = "userlog-admin",
+    version,
+    about = "Operator tools for the modification log Worker"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Tool,
+}
+
+#[derive(Subcommand)]
+enum Tool {
+    /// Print the PHC hash of a password read from standard input.
+    HashPassword {
+        /// PBKDF2 iterations.
+        #[arg(long, default_value_t = DEFAULT_ITERATIONS)]
+        iterations: u32,
+    },
+    /// Create an account, or replace its ID number and password. The password is read from
+    /// standard input.
+    UpsertAccount {
+        /// The opaque account id that tokens name in `sub`.
+        #[arg(long)]
+        account_id: String,
+        /// The national ID number, stored as text and shown only masked.
+        #[arg(long)]
+        id_number: String,
+        /// PBKDF2 iterations for the new hash.
+        #[arg(long, default_value_t = DEFAULT_ITERATIONS)]
+        iterations: u32,
+        /// Which D1 database to write: the local one used by `wrangler dev`, or the deployed one.
+        #[arg(long, value_enum, default_value_t = Target::Local)]
+        target: Target,
+        /// Directory of the local D1 state, when not wrangler's default (`.wrangler/state`).
+        #[arg(long)]
+        persist_to: Option<PathBuf>,
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        print_sql: bool,
+    },
+    /// Print a signed token for an account, for local testing.
+    MintToken {
+        /// The account id to put in `sub`.
+        #[arg(long)]
+        account_id: String,
+        /// Seconds until the token expires.
+        #[arg(long, default_value_t = 3_600)]
+        ttl_secs: u32,
+        /// File to read JWT_SECRET from when the environment does not set it.
+        #[arg(long, default_value = ".dev.vars")]
+        dev_vars: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Target {
+    Local,
+    Remote,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+
+    let outcome = match cli.command {
+        Tool::HashPassword { iterations } => read_password()
+            .and_then(|password| new_hash(&password, iterations))
+            .map(|phc| {
+                println!("{phc}");
+            }),
+        Tool::UpsertAccount {
+            account_id,
+            id_number,
+            iterations,
+            target,
+            persist_to,
+            print_sql,
+        } => read_password()
+            .and_then(|password| new_hash(&password, iterations))
+            .map(|phc| upsert_sql(&account_id, &id_number, &phc))
+            .and_then(|sql| {
+                if print_sql {
+                    println!("{sql}");
+                    Ok(())
+                } else {
+                    run_sql(&sql, target, persist_to.as_deref())
+                }
+            }),
+        Tool::MintToken {
+            account_id,
+            ttl_secs,
+            dev_vars,
+        } => signing_secret(&dev_vars).and_then(|secret| {
+            if account_id.is_empty() {
+                return Err("--account-id must not be empty".to_owned());
+            }
+            let ttl = chrono::Duration::seconds(i64::from(ttl_secs));
+            println!(
+                "{}",
+                token::mint(&secret, &account_id, chrono::Utc::now(), ttl)
+            );
+            Ok(())
+        }),
+    };
+
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("userlog-admin: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads one line from standard input, without its line ending.
+fn read_password() -> Result<Password, String> {
+    let mut line = String::new();
+    io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("failed to read the password from standard input: {e}"))?;
+
+    let typed = line.strip_suffix('\n').unwrap_or(&line);
+    let typed = typed.strip_suffix('\r').unwrap_or(typed);
+    if typed.is_empty() {
+        return Err("no password on standard input".to_owned());
+    }
+    Ok(Password::new(typed))
+}
+
+fn new_hash(password: &Password, iterations: u32) -> Result<String, String> {
+    let mut salt = [0u8; SALT_BYTES];
+    getrandom::fill(&mut salt).map_err(|e| format!("failed to draw a random salt: {e}"))?;
+
+    password::hash_password(password, iterations, &salt).map_err(|e| format!("cannot hash: {e}"))
+}
+
+/// The statement that creates or updates an account.
+///
+/// `wrangler d1 execute` takes no bound parameters, so each value is written as a hex blob cast
+/// to text: no byte of it can end the literal, whatever the value holds.
+fn upsert_sql(account_id: &str, id_number: &str, phc: &str) -> String {
+    format!(
+        "INSERT INTO accounts (id, id_number, password_hash)\n\
+         VALUES ({}, {}, {})\n\
+         ON CONFLICT (id) DO UPDATE SET\n    \
+         id_number = excluded.id_number,\n    \
+         password_hash = excluded.password_hash;",
+        text_literal(account_id),
+        text_literal(id_number),
+        text_literal(phc),
+    )
+}
+
+fn text_literal(value: &str) -> String {
+    let hex: String = value.bytes().map(|byte| format!("{byte:02X}")).collect();
+    format!("CAST(X'{hex}' AS TEXT)")
+}
+
+/// Runs `sql` through the project's wrangler, which knows the D1 database from `wrangler.toml`.
+fn run_sql(sql: &str, target: Target, persist_to: Option<&Path>) -> Result<(), String> {
+    let file = std::env::temp_dir().join(format!("userlog-admin-{}.sql", std::process::id()));
+    std::fs::write(&file, sql).map_err(|e| format!("failed to write {}: {e}", file.display()))?;
+
+    let mut command = Command::new("node_modules/.bin/wrangler");
+    command.args(["d1", "execute", "DB", "--file"]).arg(&file);
+    command.arg(match target {
+        Target::Local => "--local",
+        Target::Remote => "--remote",
+    });
+    if let Some(dir) = persist_to {
+        command.arg("--persist-to").arg(dir);
+    }
+    let status = command.env("CI", "true").status();
+    let _ = std::fs::remove_file(&file);
+
+    match status {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("wrangler d1 execute failed ({status})")),
+        Err(e) => Err(format!(
+            "cannot run node_modules/.bin/wrangler ({e}); run this from the repository root \
+             after scripts/setup.sh"
+        )),
+    }
+}
+
+/// The signing secret from the environment, or else from the `.dev.vars` file.
+fn signing_secret(dev_vars: &Path) -> Result<SigningSecret, String> {
+    let from_env = std::env::var(JWT_SECRET)
+        .ok()
+        .filter(|value| !value.is_empty());
+    let secret = match from_env {
+        Some(secret) => secret,
+        None => read_dev_var(dev_vars, JWT_SECRET)?,
+    };
+
+    if secret.len() < MIN_SECRET_BYTES {
+        return Err(format!(
+            "{JWT_SECRET} must be at least {MIN_SECRET_BYTES} bytes"
+        ));
+    }
+    Ok(SigningSecret::new(secret.into_bytes()))
+}
+
+/// Reads `NAME=value` (optionally quoted) from a dotenv-style file.
+fn read_dev_var(path: &Path, name: &str) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "{name} is not set and {} cannot be read: {e}",
+            path.display()
+        )
+    })?;
+
+    text.lines()
+        .filter_map(|line| line.trim().split_once('='))
+        .find(|(key, _)| key.trim() == name)
+        .map(|(_, value)| value.trim().trim_matches('"').to_owned())
+        .ok_or_else(|| {
+            format!(
+                "{name} is set neither in the environment nor in {}",
+                path.display()
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_literal_is_hex_that_cannot_break_out_of_sql() {
+        assert_eq!(text_literal("a'b"), "CAST(X'612762' AS TEXT)");
+    }
+
+    #[test]
+    fn dev_var_is_read_with_or_without_quotes() {
+        let path = std::env::temp_dir().join(format!("userlog-admin-test-{}", std::process::id()));
+        std::fs::write(&path, "# comment\nOTHER=1\nJWT_SECRET=\"abc=def\"\n").unwrap();
+
+        let value = read_dev_var(&path, JWT_SECRET);
+        std::fs::remove_file(&path).unwrap();
+
+        assert_eq!(value.unwrap(), "abc=def");
+    }
+}

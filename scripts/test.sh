@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every check: formatting, lints for the native and wasm targets, unit tests, and the
+# integration tests against the Worker in workerd with a throwaway local D1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+export CI=true WRANGLER_SEND_METRICS=false
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "==> cargo clippy (native and wasm32)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown --quiet -- -D warnings
+
+echo "==> cargo test (unit and integration)"
+cargo test --workspace

@@ -1,0 +1,5 @@
+//! The two proofs a caller gives, and the limit on how often the second may be tried.
+
+pub mod attempts;
+pub mod password;
+pub mod token;

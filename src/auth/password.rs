@@ -1,0 +1,236 @@
+//! The re-entered password and the stored PBKDF2-HMAC-SHA256 hash it is checked against.
+//!
+//! Stored hashes are PHC strings, `$pbkdf2-sha256$i=<iterations>,l=32$<salt>$<hash>`, with the
+//! salt and hash in unpadded standard base64. Passwords are compared after Unicode NFC
+//! normalisation, the same form used when hashing, so a password typed on a keyboard that emits
+//! decomposed accents still matches.
+
+use std::fmt;
+
+use pbkdf2::password_hash::{Ident, Output, PasswordHash, PasswordHasher, SaltString};
+use pbkdf2::{Params, Pbkdf2};
+use sha2::Sha256;
+use unicode_normalization::UnicodeNormalization;
+
+/// Iterations for newly made hashes: the current OWASP figure for PBKDF2-HMAC-SHA256.
+pub const DEFAULT_ITERATIONS: u32 = 600_000;
+
+/// Bytes of random salt for newly made hashes.
+pub const SALT_BYTES: usize = 16;
+
+/// Bytes of derived key stored in every hash.
+pub const HASH_BYTES: usize = 32;
+
+const ALGORITHM: &str = "pbkdf2-sha256";
+
+/// A password as the user typed it, normalised to NFC. Its `Debug` output never shows it.
+pub struct Password(String);
+
+impl Password {
+    /// Normalises `typed` to NFC.
+    pub fn new(typed: &str) -> Self {
+        Self(typed.nfc().collect())
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// Why a stored hash could not be used. The text names the fault, never the hash itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashFormatError(&'static str);
+
+impl fmt::Display for HashFormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for HashFormatError {}
+
+/// A parsed stored hash, ready to check passwords against.
+pub struct StoredHash {
+    iterations: u32,
+    salt: Vec<u8>,
+    expected: Output,
+}
+
+impl StoredHash {
+    /// Parses a PHC string of the form this project writes.
+    ///
+    /// Note: only `pbkdf2-sha256` with a 32-byte output is accepted; anything else is a fault in
+    /// the stored data, which the caller reports as a server error rather than a wrong password.
+    pub fn parse(phc: &str) -> Result<StoredHash, HashFormatError> {
+        let parsed = PasswordHash::new(phc).map_err(|_| HashFormatError("not a PHC string"))?;
+        if parsed.algorithm.as_str() != ALGORITHM {
+            return Err(HashFormatError("algorithm is not pbkdf2-sha256"));
+        }
+
+        let params =
+            Params::try_from(&parsed).map_err(|_| HashFormatError("unreadable parameters"))?;
+        if parsed.params.get("i").is_none() {
+            return Err(HashFormatError("iteration count missing"));
+        }
+        if params.rounds == 0 {
+            return Err(HashFormatError("iteration count is zero"));
+        }
+
+        let expected = parsed.hash.ok_or(HashFormatError("hash missing"))?;
+        if expected.len() != HASH_BYTES {
+            return Err(HashFormatError("hash is not 32 bytes"));
+        }
+
+        let salt = parsed.salt.ok_or(HashFormatError("salt missing"))?;
+        let mut salt_buf = [0u8; 64];
+        let salt = salt
+            .decode_b64(&mut salt_buf)
+            .map_err(|_| HashFormatError("bad salt"))?;
+
+        Ok(StoredHash {
+            iterations: params.rounds,
+            salt: salt.to_vec(),
+            expected,
+        })
+    }
+
+    /// The PBKDF2 iteration count this hash was made with.
+    pub fn iterations(&self) -> u32 {
+        self.iterations
+    }
+
+    /// Whether `password` derives the stored hash. The comparison takes the same time wherever
+    /// the first differing byte is.
+    pub fn verify(&self, password: &Password) -> bool {
+        let mut derived = [0u8; HASH_BYTES];
+        pbkdf2::pbkdf2_hmac::<Sha256>(
+            password.as_bytes(),
+            &self.salt,
+            self.iterations,
+            &mut derived,
+        );
+
+        // `Output`'s equality is constant-time.
+        Output::new(&derived).is_ok_and(|derived| derived == self.expected)
+    }
+}
+
+impl fmt::Debug for StoredHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredHash")
+            .field("iterations", &self.iterations)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Makes a PHC string for `password` with the given iteration count and salt.
+///
+/// Note: the caller supplies the salt so this crate needs no random source inside the Worker;
+/// the operator tool draws 16 bytes from the operating system.
+pub fn hash_password(
+    password: &Password,
+    iterations: u32,
+    salt: &[u8; SALT_BYTES],
+) -> Result<String, HashFormatError> {
+    if iterations == 0 {
+        return Err(HashFormatError("iteration count is zero"));
+    }
+
+    let salt = SaltString::encode_b64(salt).map_err(|_| HashFormatError("bad salt"))?;
+    let params = Params {
+        rounds: iterations,
+        output_length: HASH_BYTES,
+    };
+    let algorithm = Ident::new(ALGORITHM).map_err(|_| HashFormatError("bad algorithm name"))?;
+
+    Pbkdf2
+        .hash_password_customized(password.as_bytes(), Some(algorithm), None, params, &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|_| HashFormatError("hashing failed"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SALT: [u8; SALT_BYTES] = *b"0123456789abcdef";
+
+    fn hash(password: &str, iterations: u32) -> String {
+        hash_password(&Password::new(password), iterations, &SALT).unwrap()
+    }
+
+    #[test]
+    fn hash_has_the_documented_phc_form() {
+        let phc = hash("secret", 1_000);
+
+        assert!(
+            phc.starts_with("$pbkdf2-sha256$i=1000,l=32$MDEyMzQ1Njc4OWFiY2RlZg$"),
+            "{phc}"
+        );
+        assert_eq!(phc.rsplit('$').next().unwrap().len(), 43, "{phc}");
+    }
+
+    #[test]
+    fn right_password_verifies_and_wrong_one_does_not() {
+        let stored = StoredHash::parse(&hash("correct horse", 1_000)).unwrap();
+
+        assert!(stored.verify(&Password::new("correct horse")));
+        assert!(!stored.verify(&Password::new("correct horsE")));
+        assert!(!stored.verify(&Password::new("")));
+        assert_eq!(stored.iterations(), 1_000);
+    }
+
+    #[test]
+    fn rfc_7914_vector_verifies() {
+        // RFC 7914, section 11: PBKDF2-HMAC-SHA256, P="passwd", S="salt", c=1, dkLen=64. The
+        // first 32 bytes of the derived key are the hash of a 32-byte output.
+        let phc = "$pbkdf2-sha256$i=1,l=32$c2FsdA$VawEblbjCJ/sFpHCJUS2BflBhSFt3gRl5oudV8INrLw";
+
+        let stored = StoredHash::parse(phc).unwrap();
+
+        assert!(stored.verify(&Password::new("passwd")));
+    }
+
+    #[test]
+    fn decomposed_and_composed_accents_are_the_same_password() {
+        let stored = StoredHash::parse(&hash("caf\u{e9}", 1_000)).unwrap();
+
+        assert!(stored.verify(&Password::new("cafe\u{301}")));
+    }
+
+    #[test]
+    fn malformed_or_foreign_hashes_are_refused() {
+        let good = hash("x", 1_000);
+        let bad = [
+            String::new(),
+            "plain text".to_owned(),
+            good.replace("pbkdf2-sha256", "pbkdf2-sha512"),
+            good.replace("l=32", "l=16"),
+            good.replace("i=1000,", ""),
+            good.replace("i=1000", "i=0"),
+            good.replace("i=1000", "i=-5"),
+            good.replace("i=1000", "i=99999999999"),
+            good.rsplit_once('$').unwrap().0.to_owned(),
+            format!("{good}AAAA"),
+            "pbkdf2_sha256$600000$salt$hash".to_owned(),
+        ];
+
+        for phc in bad {
+            assert!(StoredHash::parse(&phc).is_err(), "{phc:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_password_and_the_hash() {
+        let stored = StoredHash::parse(&hash("hunter2", 1_000)).unwrap();
+
+        assert!(!format!("{:?}", Password::new("hunter2")).contains("hunter2"));
+        assert!(!format!("{stored:?}").contains("MDEy"));
+    }
+}

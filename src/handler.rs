@@ -1,0 +1,209 @@
+//! The Worker's HTTP side: routing, the endpoint's steps, D1 access and the log line.
+//!
+//! Everything here needs the Workers runtime; the decisions it applies live in the pure modules
+//! so they are tested natively.
+
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+use worker::{console_error, console_log, console_warn, D1Database, Env, Headers, Method};
+use worker::{Date, Request, Response};
+
+use crate::auth::attempts::{Reservation, RESERVE_ATTEMPT, RESET_ATTEMPTS};
+use crate::auth::password::StoredHash;
+use crate::auth::token::{AccountId, BearerToken, TokenVerifier};
+use crate::config::Config;
+use crate::error::{ApiError, Result};
+use crate::modification_log::{AccountRow, LogPage, LogRow, ACCOUNT_QUERY, LOG_QUERY};
+use crate::request::{check_content_type, LogRequest};
+
+/// The one path this Worker serves.
+pub const LOG_PATH: &str = "/user/info/get_user_info_modification_log";
+
+/// Name of the D1 binding in `wrangler.toml`.
+const DATABASE: &str = "DB";
+
+/// Routes a request and turns every outcome into an enveloped response.
+pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
+    let method = req.method();
+    let path = req.path();
+
+    let outcome = if path != LOG_PATH {
+        Err(ApiError::NotFound)
+    } else if method != Method::Post {
+        Err(ApiError::MethodNotAllowed)
+    } else {
+        get_modification_log(&mut req, &env).await
+    };
+
+    log_outcome(&method, &path, &outcome);
+    respond(outcome)
+}
+
+/// `POST /user/info/get_user_info_modification_log`: see "The endpoint" in `docs/API.md`.
+///
+/// The steps run in the documented order, each able to end the request: switch, token, body,
+/// attempt limit, password, read.
+async fn get_modification_log(req: &mut Request, env: &Env) -> Result<String> {
+    let config = Config::load(|name| lookup(env, name))?;
+    let now_ms = Date::now().as_millis() as i64;
+
+    let header = req.headers().get("Authorization").ok().flatten();
+    let token = BearerToken::from_header(header.as_deref())?;
+    let now = chrono::DateTime::from_timestamp_millis(now_ms)
+        .ok_or_else(|| ApiError::internal("clock", "runtime time out of range"))?;
+    let account_id =
+        TokenVerifier::new(&config.signing_secret, config.leeway_secs).verify(&token, now)?;
+    let db = env
+        .d1(DATABASE)
+        .map_err(|e| ApiError::internal("d1 binding", e))?;
+    let account = first::<AccountRow>(
+        &db,
+        ACCOUNT_QUERY,
+        &[account_id.as_str().into()],
+        "read account",
+    )
+    .await?
+    .ok_or(ApiError::InvalidToken("token names no account"))?;
+
+    let content_type = req.headers().get("Content-Type").ok().flatten();
+    check_content_type(content_type.as_deref())?;
+    let body = req
+        .bytes()
+        .await
+        .map_err(|_| ApiError::InvalidRequest("unreadable body"))?;
+    let request = LogRequest::parse(&body)?;
+
+    reserve_attempt(&db, &account_id, &config, now_ms).await?;
+
+    let stored = StoredHash::parse(&account.password_hash)
+        .map_err(|e| ApiError::internal("stored password hash", e))?;
+    if !stored.verify(&request.password) {
+        return Err(ApiError::WrongPassword);
+    }
+
+    let rows = read_log_and_reset_attempts(&db, &account_id).await?;
+    Ok(LogPage::from_rows(&account.id_number, rows)?.envelope())
+}
+
+/// Counts this attempt and refuses it when the account is over its limit.
+async fn reserve_attempt(
+    db: &D1Database,
+    account: &AccountId,
+    config: &Config,
+    now_ms: i64,
+) -> Result<()> {
+    let window_ms = f64::from(config.failure_window_secs) * 1_000.0;
+    let args = [
+        account.as_str().into(),
+        JsValue::from_f64(now_ms as f64),
+        JsValue::from_f64(window_ms),
+    ];
+
+    let reservation = first::<Reservation>(db, RESERVE_ATTEMPT, &args, "reserve password attempt")
+        .await?
+        .ok_or_else(|| ApiError::internal("reserve password attempt", "upsert returned no row"))?;
+    reservation.check(config.max_failures, config.failure_window_secs, now_ms)
+}
+
+/// Reads the history and clears the attempt counter in one D1 batch, which runs as a single
+/// transaction.
+async fn read_log_and_reset_attempts(db: &D1Database, account: &AccountId) -> Result<Vec<LogRow>> {
+    let id: JsValue = account.as_str().into();
+    let statements = vec![
+        bind(db, RESET_ATTEMPTS, std::slice::from_ref(&id))?,
+        bind(db, LOG_QUERY, &[id])?,
+    ];
+
+    let results = db
+        .batch(statements)
+        .await
+        .map_err(|e| ApiError::internal("read log", e))?;
+    let log = results
+        .get(1)
+        .ok_or_else(|| ApiError::internal("read log", "batch returned no result for the query"))?;
+    log.results::<LogRow>()
+        .map_err(|e| ApiError::internal("decode log rows", e))
+}
+
+fn bind(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<worker::D1PreparedStatement> {
+    db.prepare(sql)
+        .bind(args)
+        .map_err(|e| ApiError::internal("bind statement", e))
+}
+
+async fn first<T: DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    args: &[JsValue],
+    context: &str,
+) -> Result<Option<T>> {
+    bind(db, sql, args)?
+        .first::<T>(None)
+        .await
+        .map_err(|e| ApiError::internal(context, e))
+}
+
+/// A variable or secret as text; `None` when unset. A TOML boolean or number in `[vars]` reads
+/// as its text, so `ENDPOINT_ENABLED = true` without quotes opens the endpoint as expected.
+fn lookup(env: &Env, name: &str) -> Option<String> {
+    let value = worker::js_sys::Reflect::get(env, &JsValue::from_str(name)).ok()?;
+
+    value
+        .as_string()
+        .or_else(|| value.as_bool().map(|flag| flag.to_string()))
+        .or_else(|| value.as_f64().map(|number| number.to_string()))
+}
+
+/// Builds the response: the envelope body, the HTTP status equal to `status`, and the headers
+/// every answer carries. Personal data must never be cached by a browser or a proxy.
+fn respond(outcome: Result<String>) -> worker::Result<Response> {
+    let (status, body, extra) = match &outcome {
+        Ok(body) => (200, body.clone(), None),
+        Err(error) => {
+            let extra = match error {
+                ApiError::MethodNotAllowed => Some(("Allow", "POST".to_owned())),
+                ApiError::TooManyAttempts { retry_after_secs } => {
+                    Some(("Retry-After", retry_after_secs.to_string()))
+                }
+                _ => None,
+            };
+            (error.status(), error.envelope(), extra)
+        }
+    };
+
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "application/json; charset=utf-8");
+    let _ = headers.set("Cache-Control", "no-store");
+    if let Some((name, value)) = extra {
+        let _ = headers.set(name, &value);
+    }
+
+    Ok(Response::from_bytes(body.into_bytes())?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// Writes one JSON line for the request. It names the route and the outcome, never a token,
+/// header value, password or hash: no error variant is built from one.
+fn log_outcome(method: &Method, path: &str, outcome: &Result<String>) {
+    let (status, code, detail) = match outcome {
+        Ok(_) => (200, "10000", None),
+        Err(error) => (error.status(), error.code(), error.log_detail()),
+    };
+    // Unknown paths are whatever the client sent; cap them so a log line stays small.
+    let path: String = path.chars().take(200).collect();
+    let line = serde_json::json!({
+        "method": method.to_string(),
+        "path": path,
+        "status": status,
+        "code": code,
+        "detail": detail,
+    })
+    .to_string();
+
+    match outcome {
+        Err(error) if error.is_internal() => console_error!("{line}"),
+        Err(_) => console_warn!("{line}"),
+        Ok(_) => console_log!("{line}"),
+    }
+}

@@ -1,0 +1,252 @@
+//! The modification log: the rows as stored, the items as answered, and the queries that read
+//! them.
+
+use chrono::DateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, Result};
+
+/// Reads the caller's account: the ID number to show and the hash to check the password against.
+pub const ACCOUNT_QUERY: &str = r#"
+SELECT id_number, password_hash
+FROM accounts
+WHERE id = ?1
+"#;
+
+/// Reads one account's history, newest first.
+///
+/// The index `modification_log_by_account_time` on `(account_id, changed_at_ms)` ends, like every
+/// SQLite index, with the rowid `id`; scanned backwards it yields exactly this order, so no sort
+/// step runs. `id` breaks ties between equal times: the row recorded last comes first.
+pub const LOG_QUERY: &str = r#"
+SELECT data_type, value_before, value_after, changed_at_ms
+FROM modification_log
+WHERE account_id = ?1
+ORDER BY changed_at_ms DESC, id DESC
+"#;
+
+/// The caller's account row.
+#[derive(Debug, Deserialize)]
+pub struct AccountRow {
+    /// The national ID number, shown only masked.
+    pub id_number: String,
+    /// The PHC string of the password hash.
+    pub password_hash: String,
+}
+
+/// One stored change.
+#[derive(Debug, Deserialize)]
+pub struct LogRow {
+    /// Which field changed.
+    pub data_type: String,
+    /// The value before the change; `NULL` when there was none.
+    pub value_before: Option<String>,
+    /// The value after the change; `NULL` when there is none.
+    pub value_after: Option<String>,
+    /// When it changed, in milliseconds since the Unix epoch, UTC.
+    pub changed_at_ms: i64,
+}
+
+/// One change as the API answers it.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct LogItem {
+    /// The account's ID number, masked.
+    pub user_id: String,
+    /// Which field changed.
+    pub data_type: String,
+    /// The value before the change, `""` when there was none.
+    pub data_before_modification: String,
+    /// The value after the change, `""` when there is none.
+    pub data_after_modification: String,
+    /// `YYYY-MM-DDTHH:MM:SS`, UTC.
+    pub modification_time: String,
+}
+
+/// The `data` member of a successful answer.
+#[derive(Debug, Serialize)]
+pub struct LogPage {
+    /// The caller's changes, newest first.
+    pub modification_logs: Vec<LogItem>,
+}
+
+impl LogPage {
+    /// Turns stored rows, already in answer order, into the answer for an account whose ID
+    /// number is `id_number`.
+    pub fn from_rows(id_number: &str, rows: Vec<LogRow>) -> Result<LogPage> {
+        let user_id = mask_id_number(id_number);
+
+        let modification_logs = rows
+            .into_iter()
+            .map(|row| {
+                Ok(LogItem {
+                    user_id: user_id.clone(),
+                    data_type: row.data_type,
+                    data_before_modification: row.value_before.unwrap_or_default(),
+                    data_after_modification: row.value_after.unwrap_or_default(),
+                    modification_time: format_time(row.changed_at_ms)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+
+        Ok(LogPage { modification_logs })
+    }
+
+    /// The whole success envelope.
+    pub fn envelope(&self) -> String {
+        crate::error::Envelope {
+            status: 200,
+            code: "10000",
+            result: "Get user info modification log successfully",
+            data: self,
+        }
+        .to_json()
+    }
+}
+
+/// Masks an ID number: 8 or more characters keep the first 3 and last 4, and every character
+/// between becomes `*`; anything shorter is all `*`, so no short value is shown in full.
+///
+/// Note: characters are counted, not bytes, so a non-ASCII ID number is masked the same way.
+pub fn mask_id_number(id_number: &str) -> String {
+    const KEEP_START: usize = 3;
+    const KEEP_END: usize = 4;
+
+    let length = id_number.chars().count();
+    if length < KEEP_START + KEEP_END + 1 {
+        return "*".repeat(length);
+    }
+
+    id_number
+        .chars()
+        .enumerate()
+        .map(|(index, c)| {
+            if index < KEEP_START || index >= length - KEEP_END {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// Writes epoch milliseconds as `YYYY-MM-DDTHH:MM:SS` in UTC, dropping the fraction.
+pub fn format_time(epoch_ms: i64) -> Result<String> {
+    let time = DateTime::from_timestamp_millis(epoch_ms)
+        .ok_or_else(|| ApiError::internal("stored time out of range", epoch_ms))?;
+
+    Ok(time.format("%Y-%m-%dT%H:%M:%S").to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(before: Option<&str>, at_ms: i64) -> LogRow {
+        LogRow {
+            data_type: "nickname".into(),
+            value_before: before.map(str::to_owned),
+            value_after: Some("new".into()),
+            changed_at_ms: at_ms,
+        }
+    }
+
+    #[test]
+    fn eighteen_character_id_numbers_keep_three_and_four() {
+        assert_eq!(mask_id_number("110000000000001234"), "110***********1234");
+        assert_eq!(mask_id_number("11000000000000123X"), "110***********123X");
+    }
+
+    #[test]
+    fn short_id_numbers_are_all_stars() {
+        assert_eq!(mask_id_number("1234567"), "*******");
+        assert_eq!(mask_id_number("1"), "*");
+        assert_eq!(mask_id_number(""), "");
+    }
+
+    #[test]
+    fn eight_characters_is_the_shortest_partly_shown_value() {
+        assert_eq!(mask_id_number("12345678"), "123*5678");
+    }
+
+    #[test]
+    fn non_ascii_id_numbers_are_masked_by_character() {
+        assert_eq!(mask_id_number("身份证号码一二三四五"), "身份证***二三四五");
+        assert_eq!(mask_id_number("éééééé"), "******");
+    }
+
+    #[test]
+    fn time_is_utc_without_fraction() {
+        assert_eq!(
+            format_time(1_771_840_800_000).unwrap(),
+            "2026-02-23T10:00:00"
+        );
+        assert_eq!(
+            format_time(1_771_840_800_999).unwrap(),
+            "2026-02-23T10:00:00"
+        );
+        assert_eq!(format_time(0).unwrap(), "1970-01-01T00:00:00");
+    }
+
+    #[test]
+    fn time_out_of_range_is_an_internal_error() {
+        assert!(matches!(format_time(i64::MAX), Err(ApiError::Internal(_))));
+    }
+
+    #[test]
+    fn null_values_become_empty_strings() {
+        let page = LogPage::from_rows("110000000000001234", vec![row(None, 0)]).unwrap();
+
+        assert_eq!(
+            page.modification_logs,
+            vec![LogItem {
+                user_id: "110***********1234".into(),
+                data_type: "nickname".into(),
+                data_before_modification: String::new(),
+                data_after_modification: "new".into(),
+                modification_time: "1970-01-01T00:00:00".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn success_envelope_matches_the_contract_example() {
+        let rows = vec![LogRow {
+            data_type: "phone_number".into(),
+            value_before: Some("13800000000".into()),
+            value_after: Some("13800000001".into()),
+            changed_at_ms: 1_771_840_800_000,
+        }];
+
+        let body = LogPage::from_rows("110000000000001234", rows)
+            .unwrap()
+            .envelope();
+
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+            serde_json::json!({
+                "status": 200,
+                "code": "10000",
+                "result": "Get user info modification log successfully",
+                "data": {"modification_logs": [{
+                    "user_id": "110***********1234",
+                    "data_type": "phone_number",
+                    "data_before_modification": "13800000000",
+                    "data_after_modification": "13800000001",
+                    "modification_time": "2026-02-23T10:00:00"
+                }]}
+            })
+        );
+    }
+
+    #[test]
+    fn empty_history_is_an_empty_list() {
+        let body = LogPage::from_rows("110000000000001234", vec![])
+            .unwrap()
+            .envelope();
+
+        assert!(
+            body.contains(r#""data":{"modification_logs":[]}"#),
+            "{body}"
+        );
+    }
+}

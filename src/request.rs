@@ -1,0 +1,159 @@
+//! The request body: its content type and the single member this endpoint reads.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+
+use crate::auth::password::Password;
+use crate::error::{ApiError, Result};
+
+/// Checks that the media type is `application/json`, in any letter case, with any parameters.
+pub fn check_content_type(value: Option<&str>) -> Result<()> {
+    let value = value.ok_or(ApiError::InvalidRequest("no content type"))?;
+
+    let media_type = value.split(';').next().unwrap_or_default().trim();
+    if media_type.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidRequest(
+            "content type is not application/json",
+        ))
+    }
+}
+
+/// The parsed body: a JSON object with exactly one string `user_password`.
+pub struct LogRequest {
+    /// The re-entered password, normalised.
+    pub password: Password,
+}
+
+impl LogRequest {
+    /// Parses the raw body.
+    ///
+    /// Note: an empty `user_password` is a valid body (it is a wrong password, not a format
+    /// error). Unknown members are skipped, so no member can choose whose log is read.
+    pub fn parse(body: &[u8]) -> Result<LogRequest> {
+        let raw: RawBody = serde_json::from_slice(body)
+            .map_err(|_| ApiError::InvalidRequest("body is not the documented JSON object"))?;
+
+        Ok(LogRequest {
+            password: Password::new(&raw.user_password),
+        })
+    }
+}
+
+/// The body as it arrives, before normalisation.
+struct RawBody {
+    user_password: String,
+}
+
+impl<'de> Deserialize<'de> for RawBody {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Written by hand rather than derived: a derived struct would also accept a JSON array
+        // in place of the object and would not reject a repeated member.
+        deserializer.deserialize_map(RawBodyVisitor)
+    }
+}
+
+struct RawBodyVisitor;
+
+impl<'de> Visitor<'de> for RawBodyVisitor {
+    type Value = RawBody;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with a string user_password")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawBody, A::Error> {
+        let mut password: Option<String> = None;
+
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "user_password" {
+                if password.is_some() {
+                    return Err(de::Error::duplicate_field("user_password"));
+                }
+                password = Some(map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+
+        let user_password = password.ok_or_else(|| de::Error::missing_field("user_password"))?;
+        Ok(RawBody { user_password })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parses(body: &str) -> bool {
+        LogRequest::parse(body.as_bytes()).is_ok()
+    }
+
+    #[test]
+    fn json_media_type_is_accepted_in_any_case_and_with_parameters() {
+        for value in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+        ] {
+            assert!(check_content_type(Some(value)).is_ok(), "{value}");
+        }
+    }
+
+    #[test]
+    fn other_or_missing_media_types_are_rejected() {
+        for value in [
+            "",
+            "text/plain",
+            "application/jsonp",
+            "application/json, text/plain",
+        ] {
+            assert!(check_content_type(Some(value)).is_err(), "{value}");
+        }
+        assert!(check_content_type(None).is_err());
+    }
+
+    #[test]
+    fn object_with_a_string_password_is_accepted_and_extra_members_ignored() {
+        assert!(parses(r#"{"user_password":"pw"}"#));
+        assert!(parses(r#"{"user_password":""}"#));
+        assert!(parses(
+            r#"{"user_id":"someone-else","user_password":"pw","x":[1,{"y":null}]}"#
+        ));
+        assert!(parses(" {\"user_password\":\"p\\u00e9\"} \n"));
+    }
+
+    #[test]
+    fn bodies_that_break_the_documented_rules_are_rejected() {
+        for body in [
+            "",
+            "   ",
+            "{}",
+            "[]",
+            r#"["pw"]"#,
+            "12345",
+            "null",
+            r#""pw""#,
+            r#"{"user_password":null}"#,
+            r#"{"user_password":12345}"#,
+            r#"{"user_password":["pw"]}"#,
+            r#"{"user_password":{"pw":1}}"#,
+            r#"{"user_password":"pw","user_password":"pw"}"#,
+            r#"{"user_password":"pw""#,
+            r#"{"user_password":"pw"} trailing"#,
+            r#"{"user_password":"\ud800"}"#,
+        ] {
+            assert!(!parses(body), "{body:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_rejected() {
+        let body = b"{\"user_password\":\"\xff\xfe\"}";
+
+        assert!(LogRequest::parse(body).is_err());
+    }
+}

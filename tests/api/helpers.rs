@@ -1,0 +1,544 @@
+//! The shared test Worker: built once, started once per configuration in workerd through
+//! `wrangler dev`, against a throwaway local D1 database; plus a raw HTTP client and fixtures.
+//!
+//! Every test seeds its own account, so tests stay independent while they share the Worker.
+//! Tests that change the schema take the write side of [`TestApp::schema_lock`]; all others hold
+//! the read side while they talk to the Worker.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use user_info_log::auth::password::{hash_password, Password};
+use user_info_log::auth::token::{mint, SigningSecret};
+
+/// The signing secret every test Worker is started with.
+pub const SECRET: &str = "integration-test-secret-of-at-least-32-bytes";
+
+/// The endpoint under test.
+pub const PATH: &str = "/user/info/get_user_info_modification_log";
+
+/// Iterations for test accounts: low, so that tests which try many passwords stay fast. One
+/// cross-check uses the production count.
+pub const TEST_ITERATIONS: u32 = 1_000;
+
+/// A configuration of the Worker, each started as its own `wrangler dev` instance.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Variant {
+    /// The configuration of `wrangler.toml` with the test secret.
+    Normal,
+    /// The operator switch off.
+    Closed,
+    /// No signing secret at all.
+    NoSecret,
+}
+
+impl Variant {
+    fn vars(self) -> Vec<String> {
+        let enabled = if self == Variant::Closed {
+            "false"
+        } else {
+            "true"
+        };
+        let secret = if self == Variant::NoSecret {
+            ""
+        } else {
+            SECRET
+        };
+        vec![
+            format!("ENDPOINT_ENABLED:{enabled}"),
+            format!("JWT_SECRET:{secret}"),
+            "JWT_LEEWAY_SECONDS:60".into(),
+            "PASSWORD_MAX_FAILURES:5".into(),
+            "PASSWORD_FAILURE_WINDOW_SECONDS:900".into(),
+        ]
+    }
+}
+
+/// One running Worker.
+pub struct Instance {
+    port: u16,
+    _keeper: Child,
+}
+
+/// The state shared by all tests of this binary.
+pub struct TestApp {
+    root: PathBuf,
+    state_dir: PathBuf,
+    log_dir: PathBuf,
+    instances: Mutex<Vec<(Variant, &'static Instance)>>,
+    sql_lock: Mutex<()>,
+    schema: RwLock<()>,
+}
+
+static APP: OnceLock<TestApp> = OnceLock::new();
+
+/// The shared app, built and migrated on first use.
+pub fn app() -> &'static TestApp {
+    APP.get_or_init(TestApp::start)
+}
+
+impl TestApp {
+    fn start() -> TestApp {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let run_dir = root
+            .join("target/integration")
+            .join(std::process::id().to_string());
+        let _ = std::fs::remove_dir_all(root.join("target/integration"));
+        let state_dir = run_dir.join("state");
+        let log_dir = run_dir.join("logs");
+        std::fs::create_dir_all(&log_dir).unwrap();
+
+        run(
+            &root,
+            Command::new("bash").arg("scripts/build-worker.sh"),
+            "build the Worker",
+        );
+        run(
+            &root,
+            wrangler(&root)
+                .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+                .arg(&state_dir),
+            "apply migrations to the test database",
+        );
+
+        TestApp {
+            root,
+            state_dir,
+            log_dir,
+            instances: Mutex::new(Vec::new()),
+            sql_lock: Mutex::new(()),
+            schema: RwLock::new(()),
+        }
+    }
+
+    /// The port of the Worker started with `variant`, starting it on first use.
+    pub fn port(&self, variant: Variant) -> u16 {
+        let mut instances = self.instances.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, instance)) = instances.iter().find(|(v, _)| *v == variant) {
+            return instance.port;
+        }
+
+        let instance: &'static Instance = Box::leak(Box::new(self.start_instance(variant)));
+        instances.push((variant, instance));
+        instance.port
+    }
+
+    fn start_instance(&self, variant: Variant) -> Instance {
+        let port = free_port();
+        let inspector = free_port();
+        let log = self.log_dir.join(format!("{variant:?}.log"));
+        let mut dev = format!(
+            "exec node_modules/.bin/wrangler dev --port {port} --inspector-port {inspector} \
+             --persist-to '{}' --log-level log --show-interactive-dev-session=false --var",
+            self.state_dir.display()
+        );
+        for var in variant.vars() {
+            dev.push_str(&format!(" '{var}'"));
+        }
+
+        // The keeper shell leads its own process group and runs wrangler (and so workerd) in
+        // it; it waits on its stdin, which is this process's pipe. When the test binary exits
+        // for any reason the pipe closes and the keeper ends the whole group.
+        let script = format!(
+            "({dev}) </dev/null >'{}' 2>&1 & read _ignored; kill -TERM -- -$$",
+            log.display()
+        );
+        let keeper = Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .current_dir(&self.root)
+            .env("USERLOG_SKIP_BUILD", "1")
+            .env("CI", "true")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .stdin(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .expect("failed to start bash for wrangler dev");
+
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok(response) = try_send(
+                port,
+                b"GET /ready HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+            ) {
+                if response.status == 404 {
+                    break;
+                }
+            }
+            if Instant::now() > deadline {
+                let output = std::fs::read_to_string(&log).unwrap_or_default();
+                panic!(
+                    "wrangler dev ({variant:?}) did not answer within 120 s; its output:\n{output}"
+                );
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+
+        Instance {
+            port,
+            _keeper: keeper,
+        }
+    }
+
+    /// Runs SQL against the test database through `wrangler d1 execute`, the same path an
+    /// operator uses. Calls are serialised, since each is a separate SQLite writer.
+    pub fn sql(&self, sql: &str) {
+        let _guard = self.sql_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let file = self
+            .log_dir
+            .join(format!("seed-{:?}.sql", std::thread::current().id()));
+        std::fs::write(&file, sql).unwrap();
+
+        run(
+            &self.root,
+            wrangler(&self.root)
+                .args(["d1", "execute", "DB", "--local", "--persist-to"])
+                .arg(&self.state_dir)
+                .arg("--file")
+                .arg(&file),
+            "run SQL on the test database",
+        );
+    }
+
+    /// Runs SQL and returns wrangler's JSON result rows of the last statement.
+    pub fn query(&self, sql: &str) -> Vec<Value> {
+        let _guard = self.sql_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let output = wrangler(&self.root)
+            .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
+            .arg(&self.state_dir)
+            .arg("--command")
+            .arg(sql)
+            .output()
+            .expect("failed to run wrangler");
+        assert!(
+            output.status.success(),
+            "query failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+
+        let parsed: Value = serde_json::from_slice(&output.stdout).expect("wrangler --json output");
+        parsed
+            .as_array()
+            .and_then(|all| all.last())
+            .and_then(|last| last["results"].as_array())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Held by tests that only talk to the Worker.
+    pub fn shared(&self) -> RwLockReadGuard<'_, ()> {
+        self.schema.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Held by tests that change the schema, so no other test sees it changed.
+    pub fn exclusive(&self) -> RwLockWriteGuard<'_, ()> {
+        self.schema.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Everything the Worker instances have printed so far.
+    pub fn worker_output(&self) -> String {
+        let mut all = String::new();
+        for entry in std::fs::read_dir(&self.log_dir).unwrap().flatten() {
+            if entry.path().extension().is_some_and(|ext| ext == "log") {
+                all.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+            }
+        }
+        all
+    }
+
+    /// Creates an account with a low-cost hash of `password`, and returns a token for it.
+    pub fn seed_account(&self, id: &str, id_number: &str, password: &str) -> String {
+        let phc = test_hash(password);
+        self.sql(&format!(
+            "INSERT INTO accounts (id, id_number, password_hash) VALUES ({}, {}, {});",
+            literal(id),
+            literal(id_number),
+            literal(&phc)
+        ));
+        token_for(id)
+    }
+}
+
+/// A PHC hash of `password` at [`TEST_ITERATIONS`], with a fixed salt.
+pub fn test_hash(password: &str) -> String {
+    hash_password(
+        &Password::new(password),
+        TEST_ITERATIONS,
+        b"integration-salt",
+    )
+    .unwrap()
+}
+
+/// A valid token for `account` from the test secret, good for an hour.
+pub fn token_for(account: &str) -> String {
+    let secret = SigningSecret::new(SECRET.as_bytes().to_vec());
+    mint(
+        &secret,
+        account,
+        chrono::Utc::now(),
+        chrono::Duration::hours(1),
+    )
+}
+
+/// A SQL string literal.
+pub fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// A response as read off the wire.
+#[derive(Debug)]
+pub struct Response {
+    /// HTTP status code.
+    pub status: u16,
+    /// Header lines, names lowercased, in order.
+    pub headers: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The body as JSON; fails the test with the raw body when it is not JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// The first value of header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Asserts the status, the whole error body, and the headers every answer carries.
+    pub fn assert_error(&self, status: u16, code: &str, result: &str) {
+        assert_eq!(
+            (self.status, self.json()),
+            (
+                status,
+                serde_json::json!({"status": status, "code": code, "result": result, "data": {}})
+            ),
+            "unexpected answer"
+        );
+        self.assert_common_headers();
+    }
+
+    /// Asserts the content type and cache rule of every answer.
+    pub fn assert_common_headers(&self) {
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/json; charset=utf-8")
+        );
+        assert_eq!(self.header("cache-control"), Some("no-store"));
+    }
+
+    /// The `modification_logs` list of a successful answer, after checking the envelope.
+    pub fn logs(&self) -> Vec<Value> {
+        let body = self.json();
+        assert_eq!(self.status, 200, "{body}");
+        assert_eq!(body["status"], 200, "{body}");
+        assert_eq!(body["code"], "10000", "{body}");
+        assert_eq!(
+            body["result"], "Get user info modification log successfully",
+            "{body}"
+        );
+        self.assert_common_headers();
+        body["data"]["modification_logs"]
+            .as_array()
+            .expect("modification_logs is a list")
+            .clone()
+    }
+}
+
+/// A request under construction; [`Req::send`] writes it byte for byte.
+pub struct Req {
+    method: String,
+    path: String,
+    headers: Vec<(String, Vec<u8>)>,
+    body: Vec<u8>,
+}
+
+impl Req {
+    /// A `POST` to the endpoint with JSON content type and no authorization.
+    pub fn post() -> Req {
+        Req {
+            method: "POST".into(),
+            path: PATH.into(),
+            headers: vec![("Content-Type".into(), b"application/json".to_vec())],
+            body: Vec::new(),
+        }
+    }
+
+    /// The usual request: bearer `token`, JSON body with `password`.
+    pub fn with_credentials(token: &str, password: &str) -> Req {
+        Req::post()
+            .bearer(token)
+            .json(&serde_json::json!({ "user_password": password }))
+    }
+
+    /// Replaces the method.
+    pub fn method(mut self, method: &str) -> Req {
+        self.method = method.into();
+        self
+    }
+
+    /// Replaces the path.
+    pub fn path(mut self, path: &str) -> Req {
+        self.path = path.into();
+        self
+    }
+
+    /// Adds `Authorization: Bearer <token>`.
+    pub fn bearer(self, token: &str) -> Req {
+        self.header("Authorization", format!("Bearer {token}").as_bytes())
+    }
+
+    /// Adds a header with raw bytes as its value.
+    pub fn header(mut self, name: &str, value: &[u8]) -> Req {
+        self.headers.push((name.into(), value.to_vec()));
+        self
+    }
+
+    /// Removes every header called `name`.
+    pub fn without(mut self, name: &str) -> Req {
+        self.headers
+            .retain(|(key, _)| !key.eq_ignore_ascii_case(name));
+        self
+    }
+
+    /// Sets the body to `value` serialized.
+    pub fn json(self, value: &Value) -> Req {
+        self.body(value.to_string().as_bytes())
+    }
+
+    /// Sets the raw body.
+    pub fn body(mut self, body: &[u8]) -> Req {
+        self.body = body.to_vec();
+        self
+    }
+
+    /// Sends to the Worker of `variant`.
+    pub fn send_to(&self, variant: Variant) -> Response {
+        let port = app().port(variant);
+        let mut raw = format!(
+            "{} {} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n",
+            self.method, self.path
+        )
+        .into_bytes();
+        for (name, value) in &self.headers {
+            raw.extend_from_slice(name.as_bytes());
+            raw.extend_from_slice(b": ");
+            raw.extend_from_slice(value);
+            raw.extend_from_slice(b"\r\n");
+        }
+        raw.extend_from_slice(
+            format!(
+                "Content-Length: {}\r\nConnection: close\r\n\r\n",
+                self.body.len()
+            )
+            .as_bytes(),
+        );
+        raw.extend_from_slice(&self.body);
+
+        try_send(port, &raw).unwrap_or_else(|e| panic!("request to the Worker failed: {e}"))
+    }
+
+    /// Sends to the normal Worker.
+    pub fn send(&self) -> Response {
+        self.send_to(Variant::Normal)
+    }
+}
+
+fn try_send(port: u16, raw: &[u8]) -> std::io::Result<Response> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    stream.write_all(raw)?;
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes)?;
+
+    parse_response(&bytes).ok_or_else(|| {
+        std::io::Error::other(format!(
+            "unparseable response: {}",
+            String::from_utf8_lossy(&bytes)
+        ))
+    })
+}
+
+fn parse_response(bytes: &[u8]) -> Option<Response> {
+    let split = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&bytes[..split]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+
+    let mut body = bytes[split + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body)?;
+    }
+    Some(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).ok()?.trim(), 16).ok()?;
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            return Some(body);
+        }
+        body.extend_from_slice(rest.get(..size)?);
+        rest = rest.get(size + 2..)?;
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wrangler(root: &Path) -> Command {
+    let mut command = Command::new(root.join("node_modules/.bin/wrangler"));
+    command
+        .current_dir(root)
+        .env("CI", "true")
+        .env("WRANGLER_SEND_METRICS", "false");
+    command
+}
+
+fn run(root: &Path, command: &mut Command, what: &str) {
+    let output = command.current_dir(root).output().unwrap_or_else(|e| {
+        panic!("failed to {what}: {e}; run `npm test`, which installs the toolchain first")
+    });
+    assert!(
+        output.status.success(),
+        "failed to {what}:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -1,0 +1,11 @@
+//! Integration tests: real HTTP requests to the Worker running in workerd (through
+//! `wrangler dev`) against a throwaway local D1 database. See `helpers.rs` for the set-up.
+
+mod helpers;
+
+mod authorization;
+mod body;
+mod contract;
+mod crosscheck;
+mod history;
+mod routing;

@@ -1,0 +1,46 @@
+//! Paths and methods other than `POST` to the endpoint (`docs/API.md`, "Routing").
+
+use crate::helpers::{app, Req};
+
+#[test]
+fn unknown_path_is_10007() {
+    let app = app();
+    let _shared = app.shared();
+
+    for path in [
+        "/",
+        "/user/info",
+        "/user/info/get_user_info_modification_log/",
+        "/x?y=1",
+    ] {
+        let response = Req::post().path(path).send();
+
+        response.assert_error(404, "10007", "Endpoint not found");
+    }
+}
+
+#[test]
+fn other_method_is_10008_with_allow_post() {
+    let app = app();
+    let _shared = app.shared();
+
+    for method in ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+        let response = Req::post().method(method).send();
+
+        response.assert_error(405, "10008", "Method not allowed");
+        assert_eq!(response.header("allow"), Some("POST"), "{method}");
+    }
+}
+
+#[test]
+fn query_string_does_not_change_the_route() {
+    let app = app();
+    let _shared = app.shared();
+    let token = app.seed_account("routing-query", "110000000000001234", "pw");
+
+    let response = Req::with_credentials(&token, "pw")
+        .path("/user/info/get_user_info_modification_log?user_id=someone")
+        .send();
+
+    assert_eq!(response.logs(), Vec::<serde_json::Value>::new());
+}
