@@ -16,7 +16,6 @@ fn assert_10001(req: Req, case: &str) {
 #[test]
 fn scheme_in_any_case_and_extra_spaces_are_accepted() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("auth-forms", "110000000000001234", "pw");
     let body = br#"{"user_password":"pw"}"#;
 
@@ -37,7 +36,6 @@ fn scheme_in_any_case_and_extra_spaces_are_accepted() {
 #[test]
 fn malformed_authorization_is_10001() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("auth-malformed", "110000000000001234", "pw");
     let body = br#"{"user_password":"pw"}"#;
     let with = |value: &[u8]| Req::post().header("Authorization", value).body(body);
@@ -63,7 +61,6 @@ fn malformed_authorization_is_10001() {
 #[test]
 fn expired_token_and_token_from_another_key_are_10001() {
     let app = app();
-    let _shared = app.shared();
     app.seed_account("auth-expired", "110000000000001234", "pw");
     let secret = SigningSecret::new(SECRET.as_bytes().to_vec());
     let other = SigningSecret::new(b"some-other-secret-of-at-least-32-bytes".to_vec());
@@ -87,7 +84,6 @@ fn expired_token_and_token_from_another_key_are_10001() {
 #[test]
 fn non_ascii_bytes_after_the_scheme_are_10001_while_valid_requests_still_succeed() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("auth-non-ascii", "110000000000001234", "pw");
     let mut odd = b"Bearer\xc3\xa9".to_vec();
     odd.extend_from_slice(token.as_bytes());

@@ -11,7 +11,6 @@ fn assert_10003(req: Req, case: &str) {
 #[test]
 fn json_content_type_with_parameters_or_capitals_is_accepted() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("body-content-type", "110000000000001234", "pw");
 
     for content_type in ["application/json; charset=utf-8", "Application/JSON"] {
@@ -32,7 +31,6 @@ fn json_content_type_with_parameters_or_capitals_is_accepted() {
 #[test]
 fn other_content_types_are_10003() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("body-not-json", "110000000000001234", "pw");
     let req = || Req::with_credentials(&token, "pw").without("Content-Type");
 
@@ -47,7 +45,6 @@ fn other_content_types_are_10003() {
 #[test]
 fn bodies_outside_the_rules_are_10003() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("body-bad", "110000000000001234", "pw");
 
     for body in [
@@ -70,7 +67,6 @@ fn bodies_outside_the_rules_are_10003() {
 #[test]
 fn empty_password_is_a_wrong_password() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("body-empty-pw", "110000000000001234", "pw");
 
     let response = Req::with_credentials(&token, "").send();
@@ -81,7 +77,6 @@ fn empty_password_is_a_wrong_password() {
 #[test]
 fn another_accounts_id_in_the_body_changes_nothing() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("body-me", "110000000000001234", "pw");
     app.seed_account("body-victim", "220000000000005678", "pw");
     app.sql(
@@ -104,9 +99,6 @@ fn another_accounts_id_in_the_body_changes_nothing() {
 
 #[test]
 fn unauthenticated_caller_learns_nothing_about_the_body() {
-    let app = app();
-    let _shared = app.shared();
-
     let response = Req::post()
         .without("Content-Type")
         .header("Content-Type", b"text/plain")

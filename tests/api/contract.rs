@@ -6,7 +6,6 @@ use crate::helpers::{app, token_for, Req, Variant};
 #[test]
 fn success_10000() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("contract-ok", "110000000000001234", "right password");
     app.sql(
         "INSERT INTO modification_log (account_id, data_type, value_before, value_after, changed_at_ms)
@@ -36,9 +35,6 @@ fn success_10000() {
 
 #[test]
 fn invalid_token_10001() {
-    let app = app();
-    let _shared = app.shared();
-
     // A well-signed token whose account does not exist.
     let response = Req::with_credentials(&token_for("contract-nobody"), "pw").send();
 
@@ -48,7 +44,6 @@ fn invalid_token_10001() {
 #[test]
 fn endpoint_closed_10002() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("contract-closed", "110000000000001234", "pw");
 
     let response = Req::with_credentials(&token, "pw").send_to(Variant::Closed);
@@ -59,7 +54,6 @@ fn endpoint_closed_10002() {
 #[test]
 fn invalid_request_10003() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("contract-bad-body", "110000000000001234", "pw");
 
     let response = Req::post()
@@ -73,7 +67,6 @@ fn invalid_request_10003() {
 #[test]
 fn wrong_password_10004() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("contract-wrong-pw", "110000000000001234", "right password");
 
     let response = Req::with_credentials(&token, "wrong password").send();
@@ -84,7 +77,6 @@ fn wrong_password_10004() {
 #[test]
 fn too_many_attempts_10005() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("contract-locked", "110000000000001234", "right password");
 
     for attempt in 1..=5 {
@@ -146,7 +138,6 @@ fn server_error_10006_from_a_real_database_failure() {
 #[test]
 fn server_error_10006_from_a_missing_signing_secret() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("contract-no-secret", "110000000000001234", "pw");
 
     let response = Req::with_credentials(&token, "pw").send_to(Variant::NoSecret);
@@ -161,7 +152,6 @@ fn server_error_10006_from_a_missing_signing_secret() {
 #[test]
 fn server_error_10006_from_a_corrupt_stored_hash() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("contract-bad-hash", "110000000000001234", "pw");
     app.sql("UPDATE accounts SET password_hash = 'not a hash' WHERE id = 'contract-bad-hash';");
 

@@ -35,7 +35,6 @@ fn flip_char(text: &str, at: usize) -> String {
 #[test]
 fn node_pbkdf2_hash_at_the_production_cost_is_accepted_and_tampered_one_refused() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("cross-node-hash", "110000000000001234", "placeholder");
     let phc = independent(
         "pbkdf2",
@@ -67,7 +66,6 @@ fn node_pbkdf2_hash_at_the_production_cost_is_accepted_and_tampered_one_refused(
 #[test]
 fn jose_token_is_accepted_and_tampered_or_foreign_ones_refused() {
     let app = app();
-    let _shared = app.shared();
     app.seed_account("cross-jose", "110000000000001234", "pw");
     let good = jose(
         serde_json::json!({"secret": SECRET, "sub": "cross-jose", "alg": "HS256", "exp_in_secs": 600}),
@@ -120,7 +118,6 @@ fn jose_token_is_accepted_and_tampered_or_foreign_ones_refused() {
 #[test]
 fn jose_token_expired_within_the_leeway_is_accepted() {
     let app = app();
-    let _shared = app.shared();
     app.seed_account("cross-leeway", "110000000000001234", "pw");
     let token = jose(
         serde_json::json!({"secret": SECRET, "sub": "cross-leeway", "alg": "HS256", "exp_in_secs": -20}),

@@ -1,16 +1,20 @@
 //! The shared test Worker: built once, started once per configuration in workerd through
 //! `wrangler dev`, against a throwaway local D1 database; plus a raw HTTP client and fixtures.
 //!
-//! Every test seeds its own account, so tests stay independent while they share the Worker.
-//! Tests that change the schema take the write side of [`TestApp::schema_lock`]; all others hold
-//! the read side while they talk to the Worker.
+//! Every test seeds its own account, so tests stay independent while they share the Worker. SQL
+//! for seeding goes through `tests/support/d1-shell.mjs`, a second process on the same SQLite
+//! file. SQLite lets only one process write at a time and the local D1 gives up at once on a
+//! lock, so statements and requests never overlap: each request holds the read side of a lock,
+//! each statement the write side. A test that must change the schema around its requests holds
+//! [`TestApp::exclusive`] for all of them.
 
-use std::io::{Read, Write};
+use std::cell::Cell;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Mutex, OnceLock, RwLock, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -72,15 +76,51 @@ pub struct TestApp {
     state_dir: PathBuf,
     log_dir: PathBuf,
     instances: Mutex<Vec<(Variant, &'static Instance)>>,
-    sql_lock: Mutex<()>,
-    schema: RwLock<()>,
+    d1: Mutex<D1Shell>,
+    traffic: RwLock<()>,
 }
 
-static APP: OnceLock<TestApp> = OnceLock::new();
+thread_local! {
+    /// Whether this thread holds [`TestApp::exclusive`], so its own requests and statements do
+    /// not wait for the lock it already has.
+    static EXCLUSIVE: Cell<bool> = const { Cell::new(false) };
+}
 
-/// The shared app, built and migrated on first use.
+/// Held while a test changes the schema and sends requests against the changed schema.
+pub struct Exclusive<'a> {
+    _guard: RwLockWriteGuard<'a, ()>,
+}
+
+impl Drop for Exclusive<'_> {
+    fn drop(&mut self) {
+        EXCLUSIVE.with(|flag| flag.set(false));
+    }
+}
+
+/// `tests/support/d1-shell.mjs`, kept running for the whole test binary.
+struct D1Shell {
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+    _child: Child,
+}
+
+static APP: OnceLock<Result<TestApp, String>> = OnceLock::new();
+
+/// The shared app, built and migrated on first use. When that fails, every test fails with the
+/// first failure's message instead of trying the slow set-up again.
 pub fn app() -> &'static TestApp {
-    APP.get_or_init(TestApp::start)
+    let started = APP.get_or_init(|| {
+        std::panic::catch_unwind(TestApp::start).map_err(|panic| {
+            let message = panic.downcast_ref::<String>().cloned();
+            let message = message.or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
+            message.unwrap_or_else(|| "unknown panic".to_owned())
+        })
+    });
+
+    match started {
+        Ok(app) => app,
+        Err(message) => panic!("the test Worker could not be set up: {message}"),
+    }
 }
 
 impl TestApp {
@@ -107,13 +147,14 @@ impl TestApp {
             "apply migrations to the test database",
         );
 
+        let d1 = D1Shell::start(&root, &state_dir, &log_dir);
         TestApp {
             root,
             state_dir,
             log_dir,
             instances: Mutex::new(Vec::new()),
-            sql_lock: Mutex::new(()),
-            schema: RwLock::new(()),
+            d1: Mutex::new(d1),
+            traffic: RwLock::new(()),
         }
     }
 
@@ -129,6 +170,16 @@ impl TestApp {
         instance.port
     }
 
+    /// Where the instance keeps its D1 state. Only the normal Worker reads the seeded database;
+    /// the others answer before any query, and a file of their own keeps them from taking its
+    /// locks.
+    fn persist_dir(&self, variant: Variant) -> PathBuf {
+        match variant {
+            Variant::Normal => self.state_dir.clone(),
+            other => self.state_dir.with_file_name(format!("state-{other:?}")),
+        }
+    }
+
     fn start_instance(&self, variant: Variant) -> Instance {
         let port = free_port();
         let inspector = free_port();
@@ -136,7 +187,7 @@ impl TestApp {
         let mut dev = format!(
             "exec node_modules/.bin/wrangler dev --port {port} --inspector-port {inspector} \
              --persist-to '{}' --log-level log --show-interactive-dev-session=false --var",
-            self.state_dir.display()
+            self.persist_dir(variant).display()
         );
         for var in variant.vars() {
             dev.push_str(&format!(" '{var}'"));
@@ -186,59 +237,27 @@ impl TestApp {
         }
     }
 
-    /// Runs SQL against the test database through `wrangler d1 execute`, the same path an
-    /// operator uses. Calls are serialised, since each is a separate SQLite writer.
+    /// Runs one SQL statement against the test database.
     pub fn sql(&self, sql: &str) {
-        let _guard = self.sql_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let file = self
-            .log_dir
-            .join(format!("seed-{:?}.sql", std::thread::current().id()));
-        std::fs::write(&file, sql).unwrap();
-
-        run(
-            &self.root,
-            wrangler(&self.root)
-                .args(["d1", "execute", "DB", "--local", "--persist-to"])
-                .arg(&self.state_dir)
-                .arg("--file")
-                .arg(&file),
-            "run SQL on the test database",
-        );
+        self.query(sql);
     }
 
-    /// Runs SQL and returns wrangler's JSON result rows of the last statement.
+    /// Runs one SQL statement and returns its result rows.
     pub fn query(&self, sql: &str) -> Vec<Value> {
-        let _guard = self.sql_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let output = wrangler(&self.root)
-            .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
-            .arg(&self.state_dir)
-            .arg("--command")
-            .arg(sql)
-            .output()
-            .expect("failed to run wrangler");
-        assert!(
-            output.status.success(),
-            "query failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-
-        let parsed: Value = serde_json::from_slice(&output.stdout).expect("wrangler --json output");
-        parsed
-            .as_array()
-            .and_then(|all| all.last())
-            .and_then(|last| last["results"].as_array())
-            .cloned()
-            .unwrap_or_default()
+        let _writing = (!EXCLUSIVE.with(Cell::get)).then(|| self.write_lock());
+        let mut shell = self.d1.lock().unwrap_or_else(|e| e.into_inner());
+        shell.run(sql)
     }
 
-    /// Held by tests that only talk to the Worker.
-    pub fn shared(&self) -> RwLockReadGuard<'_, ()> {
-        self.schema.read().unwrap_or_else(|e| e.into_inner())
+    fn write_lock(&self) -> RwLockWriteGuard<'_, ()> {
+        self.traffic.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Held by tests that change the schema, so no other test sees it changed.
-    pub fn exclusive(&self) -> RwLockWriteGuard<'_, ()> {
-        self.schema.write().unwrap_or_else(|e| e.into_inner())
+    /// Keeps every other test's requests and statements out until the guard is dropped.
+    pub fn exclusive(&self) -> Exclusive<'_> {
+        let guard = self.write_lock();
+        EXCLUSIVE.with(|flag| flag.set(true));
+        Exclusive { _guard: guard }
     }
 
     /// Everything the Worker instances have printed so far.
@@ -262,6 +281,58 @@ impl TestApp {
             literal(&phc)
         ));
         token_for(id)
+    }
+}
+
+impl D1Shell {
+    fn start(root: &Path, state_dir: &Path, log_dir: &Path) -> D1Shell {
+        let log = std::fs::File::create(log_dir.join("d1-shell.txt")).unwrap();
+        let mut child = Command::new("node")
+            .arg("tests/support/d1-shell.mjs")
+            .arg(state_dir)
+            .current_dir(root)
+            .env("CI", "true")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("failed to start node for the D1 shell");
+        let mut shell = D1Shell {
+            input: child.stdin.take().unwrap(),
+            output: BufReader::new(child.stdout.take().unwrap()),
+            _child: child,
+        };
+
+        let ready = shell.read_line();
+        assert_eq!(ready["ready"], true, "D1 shell did not start: {ready}");
+        shell
+    }
+
+    fn run(&mut self, sql: &str) -> Vec<Value> {
+        let request = serde_json::json!({ "sql": sql }).to_string();
+        writeln!(self.input, "{request}").expect("D1 shell is gone");
+
+        let answer = self.read_line();
+        assert_eq!(answer["ok"], true, "SQL failed: {sql}\n{answer}");
+        answer["results"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The next answer line. Wrangler prints its own notices on the same output while it
+    /// starts, so lines that are not JSON objects are skipped.
+    fn read_line(&mut self) -> Value {
+        loop {
+            let mut line = String::new();
+            let read = self.output.read_line(&mut line).expect("D1 shell output");
+            assert!(
+                read > 0,
+                "D1 shell exited; see d1-shell.txt in the test run's logs"
+            );
+            if line.starts_with('{') {
+                return serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("D1 shell said {line:?}: {e}"));
+            }
+        }
     }
 }
 
@@ -451,6 +522,9 @@ impl Req {
         );
         raw.extend_from_slice(&self.body);
 
+        let app = app();
+        let _reading = (!EXCLUSIVE.with(Cell::get))
+            .then(|| app.traffic.read().unwrap_or_else(|e| e.into_inner()));
         try_send(port, &raw).unwrap_or_else(|e| panic!("request to the Worker failed: {e}"))
     }
 
@@ -460,38 +534,57 @@ impl Req {
     }
 }
 
+/// Sends raw bytes and reads one response. The body is read by its length or its chunks, not
+/// to the end of the stream: the local server keeps the connection open for seconds after the
+/// answer, even when asked to close it.
 fn try_send(port: u16, raw: &[u8]) -> std::io::Result<Response> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     stream.write_all(raw)?;
-    let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes)?;
 
-    parse_response(&bytes).ok_or_else(|| {
-        std::io::Error::other(format!(
-            "unparseable response: {}",
-            String::from_utf8_lossy(&bytes)
-        ))
-    })
+    let mut bytes = Vec::new();
+    let mut buffer = [0u8; 16 * 1024];
+    loop {
+        if let Some(response) = parse_response(&bytes) {
+            return Ok(response);
+        }
+        let read = stream.read(&mut buffer)?;
+        if read == 0 {
+            return Err(std::io::Error::other(format!(
+                "connection closed before a whole response: {}",
+                String::from_utf8_lossy(&bytes)
+            )));
+        }
+        bytes.extend_from_slice(&buffer[..read]);
+    }
 }
 
+/// The response in `bytes`, once all of it has arrived.
 fn parse_response(bytes: &[u8]) -> Option<Response> {
     let split = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(&bytes[..split]).ok()?;
+    let head = String::from_utf8_lossy(&bytes[..split]);
     let mut lines = head.split("\r\n");
     let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
     let headers: Vec<(String, String)> = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
         .collect();
+    let rest = &bytes[split + 4..];
 
-    let mut body = bytes[split + 4..].to_vec();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
-    if chunked {
-        body = dechunk(&body)?;
-    }
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, v)| v.clone())
+    };
+    let body = if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+        dechunk(rest)?
+    } else {
+        let length: usize = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        rest.get(..length)?.to_vec()
+    };
     Some(Response {
         status,
         headers,
@@ -499,12 +592,13 @@ fn parse_response(bytes: &[u8]) -> Option<Response> {
     })
 }
 
+/// The body of a chunked message, once its last chunk has arrived.
 fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
     let mut body = Vec::new();
     loop {
         let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).ok()?.trim(), 16).ok()?;
+        let size = std::str::from_utf8(&rest[..line_end]).ok()?.trim();
+        let size = usize::from_str_radix(size, 16).ok()?;
         rest = &rest[line_end + 2..];
         if size == 0 {
             return Some(body);

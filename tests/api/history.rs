@@ -33,7 +33,6 @@ fn afters(logs: &[Value]) -> Vec<&str> {
 #[test]
 fn rows_come_newest_first_and_equal_times_newest_recorded_first() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("history-order", "110000000000001234", "pw");
     insert(
         &app,
@@ -87,7 +86,6 @@ fn equal_times_keep_their_order_without_the_list_index() {
 #[test]
 fn list_query_uses_the_index_in_its_order_with_no_sort_step() {
     let app = app();
-    let _shared = app.shared();
 
     let plan = app.query(&format!(
         "EXPLAIN QUERY PLAN {}",
@@ -113,7 +111,6 @@ fn list_query_uses_the_index_in_its_order_with_no_sort_step() {
 #[test]
 fn another_accounts_rows_never_appear() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("history-mine", "110000000000001234", "pw");
     app.seed_account("history-theirs", "220000000000005678", "pw");
     insert(
@@ -136,7 +133,6 @@ fn another_accounts_rows_never_appear() {
 #[test]
 fn empty_history_is_success_with_an_empty_list() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("history-empty", "110000000000001234", "pw");
 
     let response = Req::with_credentials(&token, "pw").send();
@@ -155,7 +151,6 @@ fn empty_history_is_success_with_an_empty_list() {
 #[test]
 fn null_values_are_empty_strings() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("history-null", "110000000000001234", "pw");
     insert(
         &app,
@@ -194,7 +189,6 @@ fn null_values_are_empty_strings() {
 #[test]
 fn id_numbers_are_masked_by_character() {
     let app = app();
-    let _shared = app.shared();
 
     for (account, id_number, masked) in [
         ("history-mask-x", "11000000000000123X", "110***********123X"),

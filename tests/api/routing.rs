@@ -4,9 +4,6 @@ use crate::helpers::{app, Req};
 
 #[test]
 fn unknown_path_is_10007() {
-    let app = app();
-    let _shared = app.shared();
-
     for path in [
         "/",
         "/user/info",
@@ -21,9 +18,6 @@ fn unknown_path_is_10007() {
 
 #[test]
 fn other_method_is_10008_with_allow_post() {
-    let app = app();
-    let _shared = app.shared();
-
     for method in ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"] {
         let response = Req::post().method(method).send();
 
@@ -35,7 +29,6 @@ fn other_method_is_10008_with_allow_post() {
 #[test]
 fn query_string_does_not_change_the_route() {
     let app = app();
-    let _shared = app.shared();
     let token = app.seed_account("routing-query", "110000000000001234", "pw");
 
     let response = Req::with_credentials(&token, "pw")
