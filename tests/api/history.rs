@@ -35,7 +35,7 @@ fn rows_come_newest_first_and_equal_times_newest_recorded_first() {
     let app = app();
     let token = app.seed_account("history-order", "110000000000001234", "pw");
     insert(
-        &app,
+        app,
         "history-order",
         &[
             ("nickname", None, Some("oldest"), 1_000_000),
@@ -62,7 +62,7 @@ fn equal_times_keep_their_order_without_the_list_index() {
     let app = app();
     let token = app.seed_account("history-no-index", "110000000000001234", "pw");
     insert(
-        &app,
+        app,
         "history-no-index",
         &[
             ("email", None, Some("tie-1"), 7_000_000),
@@ -114,12 +114,12 @@ fn another_accounts_rows_never_appear() {
     let token = app.seed_account("history-mine", "110000000000001234", "pw");
     app.seed_account("history-theirs", "220000000000005678", "pw");
     insert(
-        &app,
+        app,
         "history-mine",
         &[("nickname", Some("a"), Some("mine"), 2_000)],
     );
     insert(
-        &app,
+        app,
         "history-theirs",
         &[("nickname", Some("b"), Some("theirs"), 3_000)],
     );
@@ -153,12 +153,12 @@ fn null_values_are_empty_strings() {
     let app = app();
     let token = app.seed_account("history-null", "110000000000001234", "pw");
     insert(
-        &app,
+        app,
         "history-null",
         &[("email", None, Some("new@example.com"), 1_771_840_800_000)],
     );
     insert(
-        &app,
+        app,
         "history-null",
         &[("email", Some("new@example.com"), None, 1_771_840_900_000)],
     );
@@ -200,7 +200,7 @@ fn id_numbers_are_masked_by_character() {
         ),
     ] {
         let token = app.seed_account(account, id_number, "pw");
-        insert(&app, account, &[("nickname", None, Some("n"), 0)]);
+        insert(app, account, &[("nickname", None, Some("n"), 0)]);
 
         let logs = Req::with_credentials(&token, "pw").send().logs();
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Starts the Worker locally at http://127.0.0.1:8787 with a local D1 database that is migrated
+# and seeded with the demo accounts (demo/seed.sql). Stop it with Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+export CI=true WRANGLER_SEND_METRICS=false
+
+if [[ ! -f .dev.vars ]]; then
+  echo "==> creating .dev.vars from .dev.vars.example (demo secret, local use only)"
+  cp .dev.vars.example .dev.vars
+fi
+
+echo "==> migrating and seeding the local D1 database"
+node_modules/.bin/wrangler d1 migrations apply DB --local
+node_modules/.bin/wrangler d1 execute DB --local --file demo/seed.sql >/dev/null
+
+echo "==> building the operator tools"
+cargo build --quiet -p user-info-log-admin
+
+cat <<'MSG'
+==> starting the Worker on http://127.0.0.1:8787
+
+Try it from another terminal:
+
+  TOKEN=$(npm run --silent demo-token)
+  curl -s -X POST http://127.0.0.1:8787/user/info/get_user_info_modification_log \
+    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"user_password":"demo-password"}'
+
+MSG
+
+# wrangler builds the Worker first (wrangler.toml, [build]) and rebuilds it when src/ changes.
+exec node_modules/.bin/wrangler dev
