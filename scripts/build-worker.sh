@@ -6,12 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The integration tests build once and then start several `wrangler dev` instances, each of
-# which would run this script again and race on build/; they set this to skip the repeat.
-if [[ "${USERLOG_SKIP_BUILD:-}" == "1" ]]; then
-  exit 0
-fi
-
 cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
 export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$cargo_bin/wasm-bindgen}"
 export WASM_OPT_BIN="${WASM_OPT_BIN:-$PWD/node_modules/.bin/wasm-opt}"

@@ -53,9 +53,12 @@ pub enum ApiError {
 
 impl ApiError {
     /// Wraps an internal failure, keeping `context` first and the cause after it, as in
-    /// `failed to read accounts: no such table`.
+    /// `read account: no such table`. The cause is folded onto one line so that each log
+    /// record stays a single line.
     pub fn internal(context: &str, cause: impl fmt::Display) -> Self {
-        Self::Internal(format!("{context}: {cause}"))
+        let cause = cause.to_string();
+        let cause: Vec<&str> = cause.split_whitespace().collect();
+        Self::Internal(format!("{context}: {}", cause.join(" ")))
     }
 
     /// The HTTP status, which is also the envelope's `status` member.
@@ -207,6 +210,16 @@ mod tests {
         assert_eq!(
             body,
             r#"{"status":500,"code":"10006","result":"Failed to get user info modification log, server internal error","data":{}}"#
+        );
+    }
+
+    #[test]
+    fn internal_cause_is_folded_onto_one_line() {
+        let error = ApiError::internal("read log", "D1Error {\n    cause: busy\n}");
+
+        assert_eq!(
+            error,
+            ApiError::Internal("read log: D1Error { cause: busy }".into())
         );
     }
 

@@ -14,7 +14,7 @@ use crate::auth::token::{AccountId, BearerToken, TokenVerifier};
 use crate::config::Config;
 use crate::error::{ApiError, Result};
 use crate::modification_log::{AccountRow, LogPage, LogRow, ACCOUNT_QUERY, LOG_QUERY};
-use crate::request::{check_content_type, LogRequest};
+use crate::request::{check_content_type, check_declared_length, LogRequest};
 
 /// The one path this Worker serves.
 pub const LOG_PATH: &str = "/user/info/get_user_info_modification_log";
@@ -47,26 +47,18 @@ async fn get_modification_log(req: &mut Request, env: &Env) -> Result<String> {
     let config = Config::load(|name| lookup(env, name))?;
     let now_ms = Date::now().as_millis() as i64;
 
-    let header = req.headers().get("Authorization").ok().flatten();
-    let token = BearerToken::from_header(header.as_deref())?;
+    let token = BearerToken::from_header(header(req, "Authorization").as_deref())?;
     let now = chrono::DateTime::from_timestamp_millis(now_ms)
         .ok_or_else(|| ApiError::internal("clock", "runtime time out of range"))?;
-    let account_id =
-        TokenVerifier::new(&config.signing_secret, config.leeway_secs).verify(&token, now)?;
+    let verifier = TokenVerifier::new(&config.signing_secret, config.leeway_secs);
+    let account_id = verifier.verify(&token, now)?;
     let db = env
         .d1(DATABASE)
         .map_err(|e| ApiError::internal("d1 binding", e))?;
-    let account = first::<AccountRow>(
-        &db,
-        ACCOUNT_QUERY,
-        &[account_id.as_str().into()],
-        "read account",
-    )
-    .await?
-    .ok_or(ApiError::InvalidToken("token names no account"))?;
+    let account = read_account(&db, &account_id).await?;
 
-    let content_type = req.headers().get("Content-Type").ok().flatten();
-    check_content_type(content_type.as_deref())?;
+    check_content_type(header(req, "Content-Type").as_deref())?;
+    check_declared_length(header(req, "Content-Length").as_deref())?;
     let body = req
         .bytes()
         .await
@@ -83,6 +75,20 @@ async fn get_modification_log(req: &mut Request, env: &Env) -> Result<String> {
 
     let rows = read_log_and_reset_attempts(&db, &account_id).await?;
     Ok(LogPage::from_rows(&account.id_number, rows)?.envelope())
+}
+
+/// The token's account; a token naming no account is as invalid as a badly signed one.
+async fn read_account(db: &D1Database, account: &AccountId) -> Result<AccountRow> {
+    let args = [account.as_str().into()];
+
+    first::<AccountRow>(db, ACCOUNT_QUERY, &args, "read account")
+        .await?
+        .ok_or(ApiError::InvalidToken("token names no account"))
+}
+
+/// A request header's value; a header the runtime cannot read counts as absent.
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
 }
 
 /// Counts this attempt and refuses it when the account is over its limit.

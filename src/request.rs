@@ -8,6 +8,24 @@ use serde::Deserialize;
 use crate::auth::password::Password;
 use crate::error::{ApiError, Result};
 
+/// Largest body accepted, in bytes. The only member read is a password; anything near this size
+/// is not a request this endpoint can serve.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Refuses a body whose declared `Content-Length` exceeds [`MAX_BODY_BYTES`], before it is read.
+pub fn check_declared_length(value: Option<&str>) -> Result<()> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+
+    match value.trim().parse::<u64>() {
+        Ok(length) if length <= MAX_BODY_BYTES as u64 => Ok(()),
+        _ => Err(ApiError::InvalidRequest(
+            "content length over the limit or unreadable",
+        )),
+    }
+}
+
 /// Checks that the media type is `application/json`, in any letter case, with any parameters.
 pub fn check_content_type(value: Option<&str>) -> Result<()> {
     let value = value.ok_or(ApiError::InvalidRequest("no content type"))?;
@@ -34,6 +52,10 @@ impl LogRequest {
     /// Note: an empty `user_password` is a valid body (it is a wrong password, not a format
     /// error). Unknown members are skipped, so no member can choose whose log is read.
     pub fn parse(body: &[u8]) -> Result<LogRequest> {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::InvalidRequest("body over the size limit"));
+        }
+
         let raw: RawBody = serde_json::from_slice(body)
             .map_err(|_| ApiError::InvalidRequest("body is not the documented JSON object"))?;
 
@@ -148,6 +170,18 @@ mod tests {
         ] {
             assert!(!parses(body), "{body:?} was accepted");
         }
+    }
+
+    #[test]
+    fn bodies_over_the_limit_are_rejected_whole_or_by_declared_length() {
+        let password = "p".repeat(MAX_BODY_BYTES);
+        let body = format!(r#"{{"user_password":"{password}"}}"#);
+
+        assert!(LogRequest::parse(body.as_bytes()).is_err());
+        assert!(check_declared_length(Some("16385")).is_err());
+        assert!(check_declared_length(Some("-1")).is_err());
+        assert!(check_declared_length(Some("16384")).is_ok());
+        assert!(check_declared_length(None).is_ok());
     }
 
     #[test]

@@ -65,6 +65,15 @@ fn bodies_outside_the_rules_are_10003() {
 }
 
 #[test]
+fn body_over_16_kib_is_10003() {
+    let app = app();
+    let token = app.seed_account("body-huge", "110000000000001234", "pw");
+    let huge = serde_json::json!({ "user_password": "p".repeat(20 * 1024) });
+
+    assert_10003(Req::post().bearer(&token).json(&huge), "20 KiB password");
+}
+
+#[test]
 fn empty_password_is_a_wrong_password() {
     let app = app();
     let token = app.seed_account("body-empty-pw", "110000000000001234", "pw");

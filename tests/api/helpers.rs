@@ -73,6 +73,7 @@ pub struct Instance {
 /// The state shared by all tests of this binary.
 pub struct TestApp {
     root: PathBuf,
+    config: PathBuf,
     state_dir: PathBuf,
     log_dir: PathBuf,
     instances: Mutex<Vec<(Variant, &'static Instance)>>,
@@ -148,8 +149,10 @@ impl TestApp {
         );
 
         let d1 = D1Shell::start(&root, &state_dir, &log_dir);
+        let config = write_test_config(&root, &run_dir);
         TestApp {
             root,
+            config,
             state_dir,
             log_dir,
             instances: Mutex::new(Vec::new()),
@@ -185,8 +188,10 @@ impl TestApp {
         let inspector = free_port();
         let log = self.log_dir.join(format!("{variant:?}.log"));
         let mut dev = format!(
-            "exec node_modules/.bin/wrangler dev --port {port} --inspector-port {inspector} \
-             --persist-to '{}' --log-level log --show-interactive-dev-session=false --var",
+            "exec node_modules/.bin/wrangler dev --config '{}' --port {port} \
+             --inspector-port {inspector} --persist-to '{}' --log-level log \
+             --show-interactive-dev-session=false --var",
+            self.config.display(),
             self.persist_dir(variant).display()
         );
         for var in variant.vars() {
@@ -204,7 +209,6 @@ impl TestApp {
             .arg("-c")
             .arg(script)
             .current_dir(&self.root)
-            .env("USERLOG_SKIP_BUILD", "1")
             .env("CI", "true")
             .env("WRANGLER_SEND_METRICS", "false")
             .stdin(Stdio::piped())
@@ -334,6 +338,41 @@ impl D1Shell {
             }
         }
     }
+}
+
+/// Writes the Wrangler configuration the test Workers run with: `wrangler.toml` without its
+/// `[build]` table, and with absolute paths since it lives elsewhere.
+///
+/// The suite builds the Worker once before starting any instance. With a build command, every
+/// `wrangler dev` would also watch `src/` and, on a busy machine, restart the Worker when its
+/// watcher reports the initial scan late, failing whatever request was in flight. Living outside
+/// the repository root, the file also keeps a developer's `.dev.vars` out of the tests.
+fn write_test_config(root: &Path, run_dir: &Path) -> PathBuf {
+    let original = std::fs::read_to_string(root.join("wrangler.toml")).unwrap();
+    let mut config = String::new();
+    let mut in_build = false;
+    for line in original.lines() {
+        if line.starts_with('[') {
+            in_build = line.trim() == "[build]";
+        }
+        if !in_build {
+            config.push_str(line);
+            config.push('\n');
+        }
+    }
+
+    let main = root.join("build/worker/shim.mjs");
+    let config = config.replace(
+        "main = \"build/worker/shim.mjs\"",
+        &format!("main = \"{}\"", main.display()),
+    );
+    assert!(
+        config.contains(&main.display().to_string()),
+        "wrangler.toml no longer sets main"
+    );
+    let path = run_dir.join("wrangler.toml");
+    std::fs::write(&path, config).unwrap();
+    path
 }
 
 /// A PHC hash of `password` at [`TEST_ITERATIONS`], with a fixed salt.
