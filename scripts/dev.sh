@@ -22,10 +22,10 @@ cargo build --quiet -p user-info-log-admin
 cat <<'MSG'
 ==> starting the Worker on http://127.0.0.1:8787
 
-Try it from another terminal:
+Try it from another terminal in this directory:
 
   TOKEN=$(npm run --silent demo-token)
-  curl -s -X POST http://127.0.0.1:8787/user/info/get_user_info_modification_log \
+  curl -si -X POST http://127.0.0.1:8787/user/info/get_user_info_modification_log \
     -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -d '{"user_password":"demo-password"}'
 
