@@ -21,6 +21,11 @@ pub const PASSWORD_MAX_FAILURES: &str = "PASSWORD_MAX_FAILURES";
 /// Variable: length, in seconds, of the window that wrong passwords are counted in.
 pub const PASSWORD_FAILURE_WINDOW_SECONDS: &str = "PASSWORD_FAILURE_WINDOW_SECONDS";
 
+/// Variable: the fewest PBKDF2 iterations a stored hash may have.
+pub const PBKDF2_MIN_ITERATIONS: &str = "PBKDF2_MIN_ITERATIONS";
+/// Variable: the most PBKDF2 iterations a stored hash may have.
+pub const PBKDF2_MAX_ITERATIONS: &str = "PBKDF2_MAX_ITERATIONS";
+
 /// Shortest signing secret accepted: HS256 keys shorter than the hash output weaken it.
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -35,6 +40,9 @@ pub struct Config {
     pub max_failures: u32,
     /// Window length, in seconds.
     pub failure_window_secs: u32,
+    /// Iteration counts a stored hash may have. A hash outside is refused as corrupt rather than
+    /// run, so a damaged or hostile row cannot cost minutes of CPU.
+    pub iterations: std::ops::RangeInclusive<u32>,
 }
 
 impl Config {
@@ -59,8 +67,26 @@ impl Config {
             leeway_secs: number(&lookup, JWT_LEEWAY_SECONDS, 60, 0..=3_600)?,
             max_failures: number(&lookup, PASSWORD_MAX_FAILURES, 5, 1..=1_000)?,
             failure_window_secs: number(&lookup, PASSWORD_FAILURE_WINDOW_SECONDS, 900, 1..=86_400)?,
+            iterations: iteration_range(&lookup)?,
         })
     }
+}
+
+/// The allowed iteration range: by default 1,000 to 2,000,000, and never wider than 1 to
+/// 10,000,000.
+fn iteration_range(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<std::ops::RangeInclusive<u32>> {
+    const LIMITS: std::ops::RangeInclusive<u32> = 1..=10_000_000;
+
+    let min = number(lookup, PBKDF2_MIN_ITERATIONS, 1_000, LIMITS)?;
+    let max = number(lookup, PBKDF2_MAX_ITERATIONS, 2_000_000, LIMITS)?;
+    if min > max {
+        return Err(ApiError::Internal(format!(
+            "configuration: {PBKDF2_MIN_ITERATIONS} is above {PBKDF2_MAX_ITERATIONS}"
+        )));
+    }
+    Ok(min..=max)
 }
 
 /// Reads an optional whole number, with `default` when the variable is unset or empty.
@@ -109,6 +135,19 @@ mod tests {
         assert_eq!(config.leeway_secs, 60);
         assert_eq!(config.max_failures, 5);
         assert_eq!(config.failure_window_secs, 900);
+        assert_eq!(config.iterations, 1_000..=2_000_000);
+    }
+
+    #[test]
+    fn iteration_bounds_must_be_ordered() {
+        let result = load(&[
+            (ENDPOINT_ENABLED, "true"),
+            (JWT_SECRET, SECRET),
+            (PBKDF2_MIN_ITERATIONS, "5000"),
+            (PBKDF2_MAX_ITERATIONS, "4000"),
+        ]);
+
+        assert!(matches!(result, Err(ApiError::Internal(_))));
     }
 
     #[test]

@@ -69,6 +69,15 @@ async fn get_modification_log(req: &mut Request, env: &Env) -> Result<String> {
 
     let stored = StoredHash::parse(&account.password_hash)
         .map_err(|e| ApiError::internal("stored password hash", e))?;
+    if !config.iterations.contains(&stored.iterations()) {
+        return Err(ApiError::internal(
+            "stored password hash",
+            format_args!(
+                "{} iterations is outside the configured range",
+                stored.iterations()
+            ),
+        ));
+    }
     if !stored.verify(&request.password) {
         return Err(ApiError::WrongPassword);
     }

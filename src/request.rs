@@ -12,6 +12,9 @@ use crate::error::{ApiError, Result};
 /// is not a request this endpoint can serve.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// Longest password accepted, in bytes. Longer ones are refused before any hashing.
+pub const MAX_PASSWORD_BYTES: usize = 4 * 1024;
+
 /// Refuses a body whose declared `Content-Length` exceeds [`MAX_BODY_BYTES`], before it is read.
 pub fn check_declared_length(value: Option<&str>) -> Result<()> {
     let Some(value) = value else {
@@ -59,6 +62,9 @@ impl LogRequest {
         let raw: RawBody = serde_json::from_slice(body)
             .map_err(|_| ApiError::InvalidRequest("body is not the documented JSON object"))?;
 
+        if raw.user_password.len() > MAX_PASSWORD_BYTES {
+            return Err(ApiError::InvalidRequest("password over the size limit"));
+        }
         Ok(LogRequest {
             password: Password::new(&raw.user_password),
         })
@@ -182,6 +188,21 @@ mod tests {
         assert!(check_declared_length(Some("-1")).is_err());
         assert!(check_declared_length(Some("16384")).is_ok());
         assert!(check_declared_length(None).is_ok());
+    }
+
+    #[test]
+    fn password_over_4_kib_is_rejected() {
+        let at_limit = format!(
+            r#"{{"user_password":"{}"}}"#,
+            "p".repeat(MAX_PASSWORD_BYTES)
+        );
+        let over = format!(
+            r#"{{"user_password":"{}"}}"#,
+            "p".repeat(MAX_PASSWORD_BYTES + 1)
+        );
+
+        assert!(parses(&at_limit));
+        assert!(!parses(&over));
     }
 
     #[test]

@@ -74,6 +74,16 @@ fn body_over_16_kib_is_10003() {
 }
 
 #[test]
+fn password_over_4_kib_is_10003() {
+    let app = app();
+    let token = app.seed_account("body-long-pw", "110000000000001234", "pw");
+
+    let response = Req::with_credentials(&token, &"p".repeat(4 * 1024 + 1)).send();
+
+    response.assert_error(400, "10003", "Invalid request parameters");
+}
+
+#[test]
 fn empty_password_is_a_wrong_password() {
     let app = app();
     let token = app.seed_account("body-empty-pw", "110000000000001234", "pw");

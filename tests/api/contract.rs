@@ -1,7 +1,9 @@
 //! One test per row of the result-code tables in `docs/API.md` ("Result codes"), each asserting
 //! the HTTP status and the whole body.
 
-use crate::helpers::{app, token_for, Req, Variant};
+use user_info_log::auth::password::{hash_password, Password};
+
+use crate::helpers::{app, literal, token_for, Req, Variant};
 
 #[test]
 fn success_10000() {
@@ -162,4 +164,30 @@ fn server_error_10006_from_a_corrupt_stored_hash() {
         "10006",
         "Failed to get user info modification log, server internal error",
     );
+}
+
+#[test]
+fn server_error_10006_from_a_hash_outside_the_iteration_bounds() {
+    let app = app();
+
+    for (account, iterations) in [
+        ("contract-cheap-hash", 10),
+        ("contract-costly-hash", 3_000_000),
+    ] {
+        let token = app.seed_account(account, "110000000000001234", "pw");
+        let phc = hash_password(&Password::new("pw"), iterations, b"integration-salt").unwrap();
+        app.sql(&format!(
+            "UPDATE accounts SET password_hash = {} WHERE id = {};",
+            literal(&phc),
+            literal(account)
+        ));
+
+        let response = Req::with_credentials(&token, "pw").send();
+
+        response.assert_error(
+            500,
+            "10006",
+            "Failed to get user info modification log, server internal error",
+        );
+    }
 }
