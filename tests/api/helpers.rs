@@ -248,6 +248,12 @@ impl TestApp {
 
     /// Runs one SQL statement and returns its result rows.
     pub fn query(&self, sql: &str) -> Vec<Value> {
+        self.try_query(sql)
+            .unwrap_or_else(|error| panic!("SQL failed: {sql}\n{error}"))
+    }
+
+    /// Runs one SQL statement; the error is D1's message.
+    pub fn try_query(&self, sql: &str) -> Result<Vec<Value>, String> {
         let _writing = (!EXCLUSIVE.with(Cell::get)).then(|| self.write_lock());
         let mut shell = self.d1.lock().unwrap_or_else(|e| e.into_inner());
         shell.run(sql)
@@ -313,13 +319,15 @@ impl D1Shell {
         shell
     }
 
-    fn run(&mut self, sql: &str) -> Vec<Value> {
+    fn run(&mut self, sql: &str) -> Result<Vec<Value>, String> {
         let request = serde_json::json!({ "sql": sql }).to_string();
         writeln!(self.input, "{request}").expect("D1 shell is gone");
 
         let answer = self.read_line();
-        assert_eq!(answer["ok"], true, "SQL failed: {sql}\n{answer}");
-        answer["results"].as_array().cloned().unwrap_or_default()
+        if answer["ok"] != true {
+            return Err(answer["error"].as_str().unwrap_or_default().to_owned());
+        }
+        Ok(answer["results"].as_array().cloned().unwrap_or_default())
     }
 
     /// The next answer line. Wrangler prints its own notices on the same output while it

@@ -207,3 +207,23 @@ fn id_numbers_are_masked_by_character() {
         assert_eq!(logs[0]["user_id"], masked, "{id_number}");
     }
 }
+
+#[test]
+fn log_rows_cannot_be_updated() {
+    let app = app();
+    let token = app.seed_account("history-append-only", "110000000000001234", "pw");
+    insert(
+        app,
+        "history-append-only",
+        &[("email", Some("a@x"), Some("b@x"), 1_000)],
+    );
+
+    let update = app.try_query(
+        "UPDATE modification_log SET value_after = 'forged' WHERE account_id = 'history-append-only';",
+    );
+
+    let error = update.expect_err("the update was allowed");
+    assert!(error.contains("append-only"), "{error}");
+    let logs = Req::with_credentials(&token, "pw").send().logs();
+    assert_eq!(afters(&logs), ["b@x"]);
+}

@@ -8,4 +8,5 @@ mod body;
 mod contract;
 mod crosscheck;
 mod history;
+mod logging;
 mod routing;

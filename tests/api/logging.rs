@@ -1,0 +1,64 @@
+//! The one JSON line the Worker writes per request (README, "Logs").
+
+use std::time::{Duration, Instant};
+
+use crate::helpers::{app, Req};
+
+#[test]
+fn each_request_logs_one_line_with_its_outcome_and_request_id() {
+    let app = app();
+    let token = app.seed_account("logging-line", "110000000000001234", "secret pw 42");
+
+    Req::with_credentials(&token, "secret pw 42")
+        .header("cf-ray", b"ray-logging-1")
+        .send();
+    Req::with_credentials(&token, "wrong pw 42")
+        .header("cf-ray", b"ray-logging-2")
+        .send();
+
+    let lines = wait_for_lines(app, &["ray-logging-1", "ray-logging-2"]);
+    let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    let second: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+    assert_eq!(
+        (first["status"].as_u64(), first["code"].as_str()),
+        (Some(200), Some("10000"))
+    );
+    assert_eq!(
+        (second["status"].as_u64(), second["code"].as_str()),
+        (Some(401), Some("10004"))
+    );
+    assert_eq!(first["method"], "POST");
+    assert!(first["duration_ms"].is_u64(), "{first}");
+    for line in &lines {
+        assert!(
+            !line.contains("pw 42") && !line.contains(&token),
+            "a secret was logged: {line}"
+        );
+    }
+}
+
+/// The Worker's log lines holding each of `markers`, in that order, waiting for wrangler to
+/// flush them.
+fn wait_for_lines(app: &crate::helpers::TestApp, markers: &[&str]) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let output = app.worker_output();
+        let found: Vec<String> = markers
+            .iter()
+            .filter_map(|marker| {
+                let line = output.lines().find(|line| line.contains(marker))?;
+                let start = line.find('{')?;
+                let end = line.rfind('}')?;
+                Some(line[start..=end].to_owned())
+            })
+            .collect();
+        if found.len() == markers.len() {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "log lines for {markers:?} never appeared:\n{output}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
