@@ -103,8 +103,14 @@ where
         return Ok(default);
     };
 
-    match raw.trim().parse::<T>() {
-        Ok(value) if range.contains(&value) => Ok(value),
+    // Digits only: `parse` alone would also take a sign, as in `+60`.
+    let digits = raw.trim();
+    let parsed = digits
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| digits.parse::<T>());
+    match parsed {
+        Some(Ok(value)) if range.contains(&value) => Ok(value),
         _ => Err(ApiError::Internal(format!(
             "configuration: {name} must be a whole number from {} to {}",
             range.start(),
@@ -203,6 +209,7 @@ mod tests {
         for (name, value) in [
             (JWT_LEEWAY_SECONDS, "-1"),
             (JWT_LEEWAY_SECONDS, "3601"),
+            (JWT_LEEWAY_SECONDS, "+60"),
             (PASSWORD_MAX_FAILURES, "0"),
             (PASSWORD_FAILURE_WINDOW_SECONDS, "ten"),
         ] {

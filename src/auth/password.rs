@@ -35,6 +35,13 @@ impl Password {
     fn as_bytes(&self) -> &[u8] {
         self.0.as_bytes()
     }
+
+    /// Whether the password holds U+0000. HMAC pads keys with zero bytes, so a password with
+    /// NULs appended derives the same key as the password without them; such a password is
+    /// therefore never hashed and never correct.
+    fn has_nul(&self) -> bool {
+        self.0.contains('\0')
+    }
 }
 
 impl fmt::Debug for Password {
@@ -107,7 +114,13 @@ impl StoredHash {
 
     /// Whether `password` derives the stored hash. The comparison takes the same time wherever
     /// the first differing byte is.
+    ///
+    /// Note: a password holding U+0000 is never correct (see [`Password`]).
     pub fn verify(&self, password: &Password) -> bool {
+        if password.has_nul() {
+            return false;
+        }
+
         let mut derived = [0u8; HASH_BYTES];
         pbkdf2::pbkdf2_hmac::<Sha256>(
             password.as_bytes(),
@@ -140,6 +153,9 @@ pub fn hash_password(
 ) -> Result<String, HashFormatError> {
     if iterations == 0 {
         return Err(HashFormatError("iteration count is zero"));
+    }
+    if password.has_nul() {
+        return Err(HashFormatError("password holds U+0000"));
     }
 
     let salt = SaltString::encode_b64(salt).map_err(|_| HashFormatError("bad salt"))?;
@@ -195,6 +211,15 @@ mod tests {
         let stored = StoredHash::parse(phc).unwrap();
 
         assert!(stored.verify(&Password::new("passwd")));
+    }
+
+    #[test]
+    fn password_with_nul_appended_is_not_the_same_password() {
+        let stored = StoredHash::parse(&hash("secret", 1_000)).unwrap();
+
+        assert!(!stored.verify(&Password::new("secret\0")));
+        assert!(!stored.verify(&Password::new("secret\0\0")));
+        assert!(hash_password(&Password::new("a\0b"), 1_000, &SALT).is_err());
     }
 
     #[test]

@@ -84,6 +84,20 @@ fn password_over_4_kib_is_10003() {
 }
 
 #[test]
+fn password_with_nul_appended_is_a_wrong_password() {
+    let app = app();
+    let token = app.seed_account("body-nul-pw", "110000000000001234", "pw");
+
+    // HMAC would pad "pw" with zero bytes and derive the same key for "pw\0".
+    let response = Req::post()
+        .bearer(&token)
+        .body(br#"{"user_password":"pw\u0000"}"#)
+        .send();
+
+    response.assert_error(401, "10004", "Password is incorrect");
+}
+
+#[test]
 fn empty_password_is_a_wrong_password() {
     let app = app();
     let token = app.seed_account("body-empty-pw", "110000000000001234", "pw");
