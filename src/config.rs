@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::auth::token::SigningSecret;
+use crate::auth::token::{SigningSecret, TokenPolicy};
 use crate::error::{ApiError, Result};
 
 /// Variable that opens the endpoint when it is exactly `true`.
@@ -16,6 +16,10 @@ pub const ENDPOINT_ENABLED: &str = "ENDPOINT_ENABLED";
 pub const JWT_SECRET: &str = "JWT_SECRET";
 /// Variable: clock leeway, in seconds, when checking a token's `exp`.
 pub const JWT_LEEWAY_SECONDS: &str = "JWT_LEEWAY_SECONDS";
+/// Variable: the `iss` every token must carry; unset or empty means not checked.
+pub const JWT_ISSUER: &str = "JWT_ISSUER";
+/// Variable: a value every token's `aud` must hold; unset or empty means not checked.
+pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
 /// Variable: wrong passwords allowed per account within one window.
 pub const PASSWORD_MAX_FAILURES: &str = "PASSWORD_MAX_FAILURES";
 /// Variable: length, in seconds, of the window that wrong passwords are counted in.
@@ -34,8 +38,8 @@ pub const MIN_SECRET_BYTES: usize = 32;
 pub struct Config {
     /// Key that tokens must be signed with.
     pub signing_secret: SigningSecret,
-    /// Clock leeway, in seconds, for `exp`.
-    pub leeway_secs: u32,
+    /// What tokens must satisfy besides their signature.
+    pub token_policy: TokenPolicy,
     /// Wrong passwords allowed per account within one window.
     pub max_failures: u32,
     /// Window length, in seconds.
@@ -64,7 +68,11 @@ impl Config {
 
         Ok(Config {
             signing_secret: SigningSecret::new(secret.into_bytes()),
-            leeway_secs: number(&lookup, JWT_LEEWAY_SECONDS, 60, 0..=3_600)?,
+            token_policy: TokenPolicy {
+                leeway_secs: number(&lookup, JWT_LEEWAY_SECONDS, 60, 0..=3_600)?,
+                issuer: lookup(JWT_ISSUER).filter(|value| !value.is_empty()),
+                audience: lookup(JWT_AUDIENCE).filter(|value| !value.is_empty()),
+            },
             max_failures: number(&lookup, PASSWORD_MAX_FAILURES, 5, 1..=1_000)?,
             failure_window_secs: number(&lookup, PASSWORD_FAILURE_WINDOW_SECONDS, 900, 1..=86_400)?,
             iterations: iteration_range(&lookup)?,
@@ -138,10 +146,26 @@ mod tests {
     fn open_endpoint_with_a_secret_uses_the_documented_defaults() {
         let config = load(&[(ENDPOINT_ENABLED, "true"), (JWT_SECRET, SECRET)]).unwrap();
 
-        assert_eq!(config.leeway_secs, 60);
+        assert_eq!(config.token_policy.leeway_secs, 60);
         assert_eq!(config.max_failures, 5);
         assert_eq!(config.failure_window_secs, 900);
         assert_eq!(config.iterations, 1_000..=2_000_000);
+        assert_eq!(config.token_policy.issuer, None);
+        assert_eq!(config.token_policy.audience, None);
+    }
+
+    #[test]
+    fn issuer_and_audience_are_read_when_set() {
+        let config = load(&[
+            (ENDPOINT_ENABLED, "true"),
+            (JWT_SECRET, SECRET),
+            (JWT_ISSUER, "accounts"),
+            (JWT_AUDIENCE, ""),
+        ])
+        .unwrap();
+
+        assert_eq!(config.token_policy.issuer.as_deref(), Some("accounts"));
+        assert_eq!(config.token_policy.audience, None);
     }
 
     #[test]
@@ -235,6 +259,6 @@ mod tests {
         ])
         .unwrap();
 
-        assert_eq!(config.leeway_secs, 60);
+        assert_eq!(config.token_policy.leeway_secs, 60);
     }
 }

@@ -58,12 +58,16 @@ async fn get_modification_log(req: &mut Request, env: &Env) -> Result<String> {
     let token = BearerToken::from_header(header(req, "Authorization").as_deref())?;
     let now = chrono::DateTime::from_timestamp_millis(now_ms)
         .ok_or_else(|| ApiError::internal("clock", "runtime time out of range"))?;
-    let verifier = TokenVerifier::new(&config.signing_secret, config.leeway_secs);
-    let account_id = verifier.verify(&token, now)?;
+    let verifier = TokenVerifier::new(&config.signing_secret, &config.token_policy);
+    let verified = verifier.verify(&token, now)?;
+    let account_id = verified.account;
     let db = env
         .d1(DATABASE)
         .map_err(|e| ApiError::internal("d1 binding", e))?;
     let account = read_account(&db, &account_id).await?;
+    if verified.generation < account.token_generation {
+        return Err(ApiError::InvalidToken("token revoked (older generation)"));
+    }
 
     check_content_type(header(req, "Content-Type").as_deref())?;
     check_declared_length(header(req, "Content-Length").as_deref())?;

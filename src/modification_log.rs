@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Result};
 
-/// Reads the caller's account: the ID number to show and the hash to check the password against.
+/// Reads the caller's account: the ID number to show, the hash to check the password against,
+/// and the token generation that tokens must have reached.
 pub const ACCOUNT_QUERY: &str = r#"
-SELECT id_number, password_hash
+SELECT id_number, password_hash, token_generation
 FROM accounts
 WHERE id = ?1
 "#;
@@ -32,6 +33,8 @@ pub struct AccountRow {
     pub id_number: String,
     /// The PHC string of the password hash.
     pub password_hash: String,
+    /// Tokens of a lower generation are revoked.
+    pub token_generation: u64,
 }
 
 /// One stored change.

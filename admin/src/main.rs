@@ -9,7 +9,7 @@ use std::process::{Command, ExitCode};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use user_info_log::auth::password::{self, Password, DEFAULT_ITERATIONS, SALT_BYTES};
-use user_info_log::auth::token::{self, SigningSecret};
+use user_info_log::auth::token::{self, SigningSecret, TokenClaims};
 use user_info_log::config::{JWT_SECRET, MIN_SECRET_BYTES};
 
 #[derive(Parser)]
@@ -43,15 +43,17 @@ enum Tool {
         /// PBKDF2 iterations for the new hash.
         #[arg(long, default_value_t = DEFAULT_ITERATIONS)]
         iterations: u32,
-        /// Which D1 database to write: the local one used by `wrangler dev`, or the deployed one.
-        #[arg(long, value_enum, default_value_t = Target::Local)]
-        target: Target,
-        /// Directory of the local D1 state, when not wrangler's default (`.wrangler/state`).
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Revoke every token issued so far for an account ("sign out everywhere") by raising its
+    /// token generation. New tokens must carry the new generation (see `mint-token`).
+    RevokeTokens {
+        /// The account whose tokens to revoke.
         #[arg(long)]
-        persist_to: Option<PathBuf>,
-        /// Print the SQL instead of running it.
-        #[arg(long)]
-        print_sql: bool,
+        account_id: String,
+        #[command(flatten)]
+        database: Database,
     },
     /// Print a signed token for an account, for local testing.
     MintToken {
@@ -61,10 +63,37 @@ enum Tool {
         /// Seconds until the token expires.
         #[arg(long, default_value_t = 3_600)]
         ttl_secs: u32,
+        /// The account's current token generation (0 until tokens were first revoked).
+        #[arg(long, default_value_t = 0)]
+        generation: u64,
         /// File to read JWT_SECRET from when the environment does not set it.
         #[arg(long, default_value = ".dev.vars")]
         dev_vars: PathBuf,
     },
+}
+
+/// Where a command that changes accounts writes.
+#[derive(clap::Args)]
+struct Database {
+    /// Which D1 database to write: the local one used by `wrangler dev`, or the deployed one.
+    #[arg(long, value_enum, default_value_t = Target::Local)]
+    target: Target,
+    /// Directory of the local D1 state, when not wrangler's default (`.wrangler/state`).
+    #[arg(long)]
+    persist_to: Option<PathBuf>,
+    /// Print the SQL instead of running it.
+    #[arg(long)]
+    print_sql: bool,
+}
+
+impl Database {
+    fn apply(&self, sql: &str) -> Result<(), String> {
+        if self.print_sql {
+            println!("{sql}");
+            return Ok(());
+        }
+        run_sql(sql, self.target, self.persist_to.as_deref())
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -86,33 +115,29 @@ fn main() -> ExitCode {
             account_id,
             id_number,
             iterations,
-            target,
-            persist_to,
-            print_sql,
+            database,
         } => read_password()
             .and_then(|password| new_hash(&password, iterations))
-            .map(|phc| upsert_sql(&account_id, &id_number, &phc))
-            .and_then(|sql| {
-                if print_sql {
-                    println!("{sql}");
-                    Ok(())
-                } else {
-                    run_sql(&sql, target, persist_to.as_deref())
-                }
-            }),
+            .and_then(|phc| database.apply(&upsert_sql(&account_id, &id_number, &phc))),
+        Tool::RevokeTokens {
+            account_id,
+            database,
+        } => database.apply(&revoke_sql(&account_id)),
         Tool::MintToken {
             account_id,
             ttl_secs,
+            generation,
             dev_vars,
         } => signing_secret(&dev_vars).and_then(|secret| {
             if account_id.is_empty() {
                 return Err("--account-id must not be empty".to_owned());
             }
+            let claims = TokenClaims {
+                gen: (generation > 0).then_some(generation),
+                ..token::subject(&account_id)
+            };
             let ttl = chrono::Duration::seconds(i64::from(ttl_secs));
-            println!(
-                "{}",
-                token::mint(&secret, &account_id, chrono::Utc::now(), ttl)
-            );
+            println!("{}", token::mint(&secret, claims, chrono::Utc::now(), ttl));
             Ok(())
         }),
     };
@@ -163,6 +188,14 @@ fn upsert_sql(account_id: &str, id_number: &str, phc: &str) -> String {
         text_literal(account_id),
         text_literal(id_number),
         text_literal(phc),
+    )
+}
+
+/// The statement that revokes every token of an account issued so far.
+fn revoke_sql(account_id: &str) -> String {
+    format!(
+        "UPDATE accounts SET token_generation = token_generation + 1 WHERE id = {};",
+        text_literal(account_id)
     )
 }
 

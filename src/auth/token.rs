@@ -33,6 +33,9 @@ impl fmt::Debug for SigningSecret {
     }
 }
 
+/// Longest token accepted, in bytes; a longer one is refused before any parsing.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
 /// A token taken from an `Authorization: Bearer` header, not yet verified.
 pub struct BearerToken(String);
 
@@ -54,6 +57,9 @@ impl BearerToken {
         }
 
         let token = rest.trim_start_matches(' ').trim_end();
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(ApiError::InvalidToken("token longer than the limit"));
+        }
         if token.is_empty() {
             return Err(ApiError::InvalidToken("authorization has no token"));
         }
@@ -79,10 +85,49 @@ impl fmt::Debug for BearerToken {
 }
 
 /// The claims this service reads beyond the registered time claims.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct SubjectClaim {
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct TokenClaims {
     /// The account id.
     pub sub: String,
+    /// The issuer; checked when `JWT_ISSUER` is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// The audience, one string or a list; checked when `JWT_AUDIENCE` is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<serde_json::Value>,
+    /// The account's token generation when the token was issued; absent means 0. Raising an
+    /// account's generation revokes every token issued before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gen: Option<u64>,
+}
+
+/// Header members this service looks at beyond `alg`.
+#[derive(Debug, Clone, Deserialize)]
+struct ExtraHeader {
+    /// Extensions the token says a verifier must understand. This service understands none, so
+    /// RFC 7515 requires it to refuse any token that lists one.
+    #[serde(default)]
+    crit: Option<serde_json::Value>,
+}
+
+/// What a token must satisfy beyond its signature.
+#[derive(Debug, Clone, Default)]
+pub struct TokenPolicy {
+    /// Clock skew allowed on `exp`, `nbf` and `iat`, in seconds.
+    pub leeway_secs: u32,
+    /// The `iss` every token must carry, if set.
+    pub issuer: Option<String>,
+    /// A value the token's `aud` must hold, if set.
+    pub audience: Option<String>,
+}
+
+/// A token that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedToken {
+    /// The account the token speaks for.
+    pub account: AccountId,
+    /// The token generation it was issued in.
+    pub generation: u64,
 }
 
 /// The account a verified token speaks for.
@@ -96,64 +141,119 @@ impl AccountId {
     }
 }
 
-/// Verifies tokens against one HS256 key.
+/// Verifies tokens against one HS256 key and a policy.
 pub struct TokenVerifier<'a> {
     secret: &'a SigningSecret,
-    leeway: Duration,
+    policy: &'a TokenPolicy,
 }
 
 impl<'a> TokenVerifier<'a> {
-    /// A verifier for tokens signed with `secret`, allowing `leeway_secs` of clock skew on `exp`.
-    pub fn new(secret: &'a SigningSecret, leeway_secs: u32) -> Self {
-        Self {
-            secret,
-            leeway: Duration::seconds(i64::from(leeway_secs)),
-        }
+    /// A verifier for tokens signed with `secret` that must satisfy `policy`.
+    pub fn new(secret: &'a SigningSecret, policy: &'a TokenPolicy) -> Self {
+        Self { secret, policy }
     }
 
-    /// Checks the token's form, algorithm, signature and expiry at time `now`, and returns the
-    /// account it names.
+    /// Checks the token's form, algorithm, signature, times and claims at time `now`.
     ///
-    /// Note: whether that account exists is for the caller to check against the database.
-    pub fn verify(&self, token: &BearerToken, now: DateTime<Utc>) -> Result<AccountId> {
-        let untrusted =
-            UntrustedToken::new(&token.0).map_err(|_| ApiError::InvalidToken("malformed token"))?;
+    /// Note: whether the account exists, and whether the token's generation is current, is for
+    /// the caller to check against the database.
+    pub fn verify(&self, token: &BearerToken, now: DateTime<Utc>) -> Result<VerifiedToken> {
+        let untrusted = UntrustedToken::<ExtraHeader>::try_from(token.0.as_str())
+            .map_err(|_| ApiError::InvalidToken("malformed token"))?;
+        if untrusted.header().other_fields.crit.is_some() {
+            return Err(ApiError::InvalidToken("token lists critical extensions"));
+        }
 
         // The algorithm is fixed by configuration; `validator` refuses any token whose header
         // names another one, so `none` or a public-key algorithm never reaches the HMAC check.
         let key = self.secret.key();
         let verified = Hs256
-            .validator::<SubjectClaim>(&key)
+            .validator::<TokenClaims>(&key)
             .validate(&untrusted)
             .map_err(|_| ApiError::InvalidToken("signature or claims rejected"))?;
-
-        let options = TimeOptions::new(self.leeway, move || now);
         let claims = verified.claims();
-        claims
-            .validate_expiration(&options)
-            .map_err(|_| ApiError::InvalidToken("token expired or has no exp"))?;
+
+        self.check_times(claims, now)?;
+        self.check_issuer_and_audience(&claims.custom)?;
 
         let subject = &claims.custom.sub;
         if subject.is_empty() {
             return Err(ApiError::InvalidToken("token has an empty sub"));
         }
-        Ok(AccountId(subject.clone()))
+        Ok(VerifiedToken {
+            account: AccountId(subject.clone()),
+            generation: claims.custom.gen.unwrap_or(0),
+        })
+    }
+
+    /// `exp` must be present and not passed; `nbf`, when present, must have come; `iat`, when
+    /// present, must not lie in the future. Each allows the leeway, and none can overflow: the
+    /// arithmetic saturates at chrono's limits.
+    fn check_times(&self, claims: &Claims<TokenClaims>, now: DateTime<Utc>) -> Result<()> {
+        let leeway = Duration::seconds(i64::from(self.policy.leeway_secs));
+        let options = TimeOptions::new(leeway, move || now);
+        claims
+            .validate_expiration(&options)
+            .map_err(|_| ApiError::InvalidToken("token expired or has no exp"))?;
+
+        let latest_allowed = now
+            .checked_add_signed(leeway)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        if claims.not_before.is_some_and(|nbf| nbf > latest_allowed) {
+            return Err(ApiError::InvalidToken("token not valid yet (nbf)"));
+        }
+        if claims.issued_at.is_some_and(|iat| iat > latest_allowed) {
+            return Err(ApiError::InvalidToken("token issued in the future (iat)"));
+        }
+        Ok(())
+    }
+
+    fn check_issuer_and_audience(&self, claims: &TokenClaims) -> Result<()> {
+        if let Some(issuer) = &self.policy.issuer {
+            if claims.iss.as_ref() != Some(issuer) {
+                return Err(ApiError::InvalidToken("token has another issuer"));
+            }
+        }
+
+        if let Some(audience) = &self.policy.audience {
+            let holds = match &claims.aud {
+                Some(serde_json::Value::String(one)) => one == audience,
+                Some(serde_json::Value::Array(many)) => {
+                    many.iter().any(|item| item.as_str() == Some(audience))
+                }
+                _ => false,
+            };
+            if !holds {
+                return Err(ApiError::InvalidToken("token is for another audience"));
+            }
+        }
+        Ok(())
     }
 }
 
-/// Signs an HS256 token for `account_id` that expires `ttl` after `now`: the operator tool's
-/// way of making tokens for local testing.
-pub fn mint(secret: &SigningSecret, account_id: &str, now: DateTime<Utc>, ttl: Duration) -> String {
+/// Signs an HS256 token with `claims` that expires `ttl` after `now`: the operator tool's way of
+/// making tokens for local testing.
+pub fn mint(
+    secret: &SigningSecret,
+    claims: TokenClaims,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> String {
     let options = TimeOptions::new(Duration::zero(), move || now);
-    let claims = Claims::new(SubjectClaim {
-        sub: account_id.to_owned(),
-    })
-    .set_duration_and_issuance(&options, ttl);
+    let claims = Claims::new(claims).set_duration_and_issuance(&options, ttl);
 
     // BUG: HMAC signing of a serializable claim set has no failure path.
     Hs256
         .token(&Header::empty(), &claims, &secret.key())
         .expect("BUG: HS256 signing cannot fail")
+}
+
+/// The claims of a token for `account_id` in generation 0, with no issuer or audience.
+pub fn subject(account_id: &str) -> TokenClaims {
+    TokenClaims {
+        sub: account_id.to_owned(),
+        ..TokenClaims::default()
+    }
 }
 
 #[cfg(test)]
@@ -170,9 +270,34 @@ mod tests {
         DateTime::from_timestamp(1_790_000_000, 0).unwrap()
     }
 
-    fn verify(token: &str, at: DateTime<Utc>) -> Result<AccountId> {
+    fn policy() -> TokenPolicy {
+        TokenPolicy {
+            leeway_secs: 60,
+            ..TokenPolicy::default()
+        }
+    }
+
+    fn verify_with(policy: &TokenPolicy, token: &str, at: DateTime<Utc>) -> Result<VerifiedToken> {
         let secret = secret();
-        TokenVerifier::new(&secret, 60).verify(&BearerToken::new(token), at)
+        TokenVerifier::new(&secret, policy).verify(&BearerToken::new(token), at)
+    }
+
+    fn verify(token: &str, at: DateTime<Utc>) -> Result<AccountId> {
+        verify_with(&policy(), token, at).map(|verified| verified.account)
+    }
+
+    /// Signs `claims` as they are, with no time claims added.
+    fn sign(claims: &Claims<TokenClaims>) -> String {
+        Hs256
+            .token(&Header::empty(), claims, &secret().key())
+            .unwrap()
+    }
+
+    /// Claims for `acct-1` that expire five minutes after [`now`].
+    fn valid_claims() -> Claims<TokenClaims> {
+        let mut claims = Claims::new(subject("acct-1"));
+        claims.expiration = Some(now() + Duration::minutes(5));
+        claims
     }
 
     fn header(value: &str) -> Result<String> {
@@ -181,7 +306,7 @@ mod tests {
 
     #[test]
     fn token_signed_with_the_secret_names_its_account() {
-        let token = mint(&secret(), "acct-1", now(), Duration::minutes(5));
+        let token = mint(&secret(), subject("acct-1"), now(), Duration::minutes(5));
 
         assert_eq!(verify(&token, now()).unwrap().as_str(), "acct-1");
     }
@@ -189,7 +314,7 @@ mod tests {
     #[test]
     fn token_signed_with_another_key_is_rejected() {
         let other = SigningSecret::new(b"another-secret-of-at-least-32-bytes!!".to_vec());
-        let token = mint(&other, "acct-1", now(), Duration::minutes(5));
+        let token = mint(&other, subject("acct-1"), now(), Duration::minutes(5));
 
         assert!(matches!(
             verify(&token, now()),
@@ -199,7 +324,7 @@ mod tests {
 
     #[test]
     fn expired_token_is_rejected_after_the_leeway() {
-        let token = mint(&secret(), "acct-1", now(), Duration::minutes(5));
+        let token = mint(&secret(), subject("acct-1"), now(), Duration::minutes(5));
 
         let within_leeway = now() + Duration::minutes(5) + Duration::seconds(59);
         let past_leeway = now() + Duration::minutes(5) + Duration::seconds(61);
@@ -213,9 +338,7 @@ mod tests {
 
     #[test]
     fn token_without_exp_is_rejected() {
-        let claims = Claims::new(SubjectClaim {
-            sub: "acct-1".into(),
-        });
+        let claims = Claims::new(subject("acct-1"));
         let token = Hs256
             .token(&Header::empty(), &claims, &secret().key())
             .unwrap();
@@ -228,7 +351,7 @@ mod tests {
 
     #[test]
     fn token_with_alg_none_is_rejected() {
-        let token = mint(&secret(), "acct-1", now(), Duration::minutes(5));
+        let token = mint(&secret(), subject("acct-1"), now(), Duration::minutes(5));
         let (_, rest) = token.split_once('.').unwrap();
         let (claims, _) = rest.split_once('.').unwrap();
         // {"alg":"none","typ":"JWT"}
@@ -242,7 +365,7 @@ mod tests {
 
     #[test]
     fn token_with_padding_or_a_changed_payload_is_rejected() {
-        let token = mint(&secret(), "acct-1", now(), Duration::minutes(5));
+        let token = mint(&secret(), subject("acct-1"), now(), Duration::minutes(5));
         let padded = format!("{token}=");
         let mut tampered = token.clone().into_bytes();
         let middle = token.find('.').unwrap() + 3;
@@ -254,12 +377,157 @@ mod tests {
 
     #[test]
     fn token_with_empty_subject_is_rejected() {
-        let token = mint(&secret(), "", now(), Duration::minutes(5));
+        let token = mint(&secret(), subject(""), now(), Duration::minutes(5));
 
         assert!(matches!(
             verify(&token, now()),
             Err(ApiError::InvalidToken(_))
         ));
+    }
+
+    #[test]
+    fn token_without_nbf_is_accepted_and_one_not_yet_valid_is_rejected() {
+        let mut early = valid_claims();
+        early.not_before = Some(now() + Duration::seconds(61));
+        let mut within_leeway = valid_claims();
+        within_leeway.not_before = Some(now() + Duration::seconds(59));
+
+        assert!(verify(&sign(&valid_claims()), now()).is_ok());
+        assert!(verify(&sign(&within_leeway), now()).is_ok());
+        assert!(matches!(
+            verify(&sign(&early), now()),
+            Err(ApiError::InvalidToken(_))
+        ));
+    }
+
+    #[test]
+    fn token_issued_in_the_future_is_rejected() {
+        let mut claims = valid_claims();
+        claims.issued_at = Some(now() + Duration::minutes(2));
+
+        assert!(matches!(
+            verify(&sign(&claims), now()),
+            Err(ApiError::InvalidToken(_))
+        ));
+    }
+
+    #[test]
+    fn extreme_times_are_rejected_or_accepted_without_panic() {
+        let mut earliest = valid_claims();
+        earliest.not_before = Some(DateTime::<Utc>::MIN_UTC);
+        earliest.issued_at = Some(DateTime::<Utc>::MIN_UTC);
+        let mut latest = valid_claims();
+        latest.expiration = Some(DateTime::<Utc>::MAX_UTC);
+        let mut ancient = valid_claims();
+        ancient.expiration = Some(DateTime::from_timestamp(1, 0).unwrap());
+
+        assert!(verify(&sign(&earliest), now()).is_ok());
+        assert!(verify(&sign(&latest), now()).is_ok());
+        assert!(verify(&sign(&ancient), now()).is_err());
+    }
+
+    #[test]
+    fn exp_that_is_not_a_sane_number_is_rejected() {
+        let payloads = [
+            r#"{"sub":"acct-1","exp":"1790000300"}"#,
+            r#"{"sub":"acct-1","exp":1e19}"#,
+            r#"{"sub":"acct-1","exp":9223372036854775807}"#,
+            r#"{"sub":"acct-1","exp":null}"#,
+        ];
+
+        for payload in payloads {
+            let token = sign_raw(r#"{"alg":"HS256"}"#, payload);
+            assert!(verify(&token, now()).is_err(), "{payload}");
+        }
+    }
+
+    #[test]
+    fn token_listing_critical_extensions_is_rejected() {
+        let token = sign_raw(
+            r#"{"alg":"HS256","crit":["x"],"x":1}"#,
+            r#"{"sub":"acct-1","exp":1790000300}"#,
+        );
+        let plain = sign_raw(r#"{"alg":"HS256"}"#, r#"{"sub":"acct-1","exp":1790000300}"#);
+
+        assert!(verify(&plain, now()).is_ok());
+        assert!(matches!(
+            verify(&token, now()),
+            Err(ApiError::InvalidToken(_))
+        ));
+    }
+
+    #[test]
+    fn configured_issuer_and_audience_are_enforced() {
+        let strict = TokenPolicy {
+            leeway_secs: 60,
+            issuer: Some("accounts".into()),
+            audience: Some("userlog".into()),
+        };
+        let with = |iss: Option<&str>, aud: Option<serde_json::Value>| {
+            let mut claims = valid_claims();
+            claims.custom.iss = iss.map(str::to_owned);
+            claims.custom.aud = aud;
+            verify_with(&strict, &sign(&claims), now()).is_ok()
+        };
+
+        assert!(with(Some("accounts"), Some("userlog".into())));
+        assert!(with(
+            Some("accounts"),
+            Some(serde_json::json!(["other", "userlog"]))
+        ));
+        assert!(!with(None, Some("userlog".into())));
+        assert!(!with(Some("elsewhere"), Some("userlog".into())));
+        assert!(!with(Some("accounts"), None));
+        assert!(!with(Some("accounts"), Some(serde_json::json!(["other"]))));
+        assert!(
+            verify(&sign(&valid_claims()), now()).is_ok(),
+            "no policy, no check"
+        );
+    }
+
+    #[test]
+    fn generation_defaults_to_zero_and_is_carried_through() {
+        let mut claims = valid_claims();
+        claims.custom.gen = Some(7);
+
+        assert_eq!(
+            verify_with(&policy(), &sign(&valid_claims()), now())
+                .unwrap()
+                .generation,
+            0
+        );
+        assert_eq!(
+            verify_with(&policy(), &sign(&claims), now())
+                .unwrap()
+                .generation,
+            7
+        );
+    }
+
+    #[test]
+    fn token_over_8_kib_is_rejected_before_parsing() {
+        let long = format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1));
+
+        assert!(matches!(
+            BearerToken::from_header(Some(&long)),
+            Err(ApiError::InvalidToken("token longer than the limit"))
+        ));
+    }
+
+    /// A token with exactly this header and payload JSON, signed with the test secret.
+    fn sign_raw(header: &str, payload: &str) -> String {
+        use base64ct::Encoding;
+        use hmac::{Hmac, Mac};
+
+        let encode = |bytes: &[u8]| base64ct::Base64UrlUnpadded::encode_string(bytes);
+        let signing_input = format!(
+            "{}.{}",
+            encode(header.as_bytes()),
+            encode(payload.as_bytes())
+        );
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET).unwrap();
+        mac.update(signing_input.as_bytes());
+        format!("{signing_input}.{}", encode(&mac.finalize().into_bytes()))
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::sync::Barrier;
 
-use user_info_log::auth::token::{mint, SigningSecret};
+use user_info_log::auth::token::{mint, subject, SigningSecret, TokenClaims};
 
 use crate::helpers::{app, Req, SECRET};
 
@@ -68,11 +68,16 @@ fn expired_token_and_token_from_another_key_are_10001() {
 
     let expired = mint(
         &secret,
-        "auth-expired",
+        subject("auth-expired"),
         now - chrono::Duration::hours(2),
         chrono::Duration::hours(1),
     );
-    let foreign = mint(&other, "auth-expired", now, chrono::Duration::hours(1));
+    let foreign = mint(
+        &other,
+        subject("auth-expired"),
+        now,
+        chrono::Duration::hours(1),
+    );
 
     assert_10001(Req::with_credentials(&expired, "pw"), "expired an hour ago");
     assert_10001(
@@ -130,4 +135,45 @@ fn non_ascii_bytes_after_the_scheme_are_10001_while_valid_requests_still_succeed
             );
         }
     }
+}
+
+#[test]
+fn raising_the_token_generation_revokes_older_tokens() {
+    let app = app();
+    let old_token = app.seed_account("auth-revoked", "110000000000001234", "pw");
+    let secret = SigningSecret::new(SECRET.as_bytes().to_vec());
+    let claims = TokenClaims {
+        gen: Some(1),
+        ..subject("auth-revoked")
+    };
+    let new_token = mint(
+        &secret,
+        claims,
+        chrono::Utc::now(),
+        chrono::Duration::hours(1),
+    );
+    assert_eq!(Req::with_credentials(&old_token, "pw").send().status, 200);
+
+    app.sql("UPDATE accounts SET token_generation = 1 WHERE id = 'auth-revoked';");
+
+    assert_10001(
+        Req::with_credentials(&old_token, "pw"),
+        "token of generation 0",
+    );
+    assert_eq!(
+        Req::with_credentials(&new_token, "pw").send().logs().len(),
+        0
+    );
+}
+
+#[test]
+fn token_over_8_kib_is_10001() {
+    let long = format!("Bearer {}", "a".repeat(8 * 1024 + 1));
+
+    assert_10001(
+        Req::post()
+            .header("Authorization", long.as_bytes())
+            .body(br#"{"user_password":"pw"}"#),
+        "9 KiB token",
+    );
 }

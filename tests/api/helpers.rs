@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use user_info_log::auth::password::{hash_password, Password};
-use user_info_log::auth::token::{mint, SigningSecret};
+use user_info_log::auth::token::{mint, subject, SigningSecret};
 
 /// The signing secret every test Worker is started with.
 pub const SECRET: &str = "integration-test-secret-of-at-least-32-bytes";
@@ -398,7 +398,7 @@ pub fn token_for(account: &str) -> String {
     let secret = SigningSecret::new(SECRET.as_bytes().to_vec());
     mint(
         &secret,
-        account,
+        subject(account),
         chrono::Utc::now(),
         chrono::Duration::hours(1),
     )
