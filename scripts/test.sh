@@ -19,5 +19,19 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace 2>&1 | tee "$log"
 
+echo "==> no secret in the Workers' output"
+# The integration suite lists every secret, token, password and hash it used in secrets.txt;
+# none of them may appear in anything the Workers printed.
+leaks=0
+for run in target/integration/*/; do
+  [[ -f "$run/secrets.txt" ]] || continue
+  if grep -F -f "$run/secrets.txt" "$run"/logs/*.log >/dev/null; then
+    echo "a secret from $run/secrets.txt appears in the Workers' output" >&2
+    leaks=1
+  fi
+  echo "checked $(wc -l < "$run/secrets.txt") secrets against $(cat "$run"/logs/*.log | wc -l) log lines"
+done
+[[ "$leaks" == 0 ]] || exit 1
+
 # One closing line for the whole run, summed over the test binaries.
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "%d passed, %d failed\n", passed, failed }' "$log"

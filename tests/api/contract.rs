@@ -191,3 +191,28 @@ fn server_error_10006_from_a_hash_outside_the_iteration_bounds() {
         );
     }
 }
+
+#[test]
+fn twenty_wrong_passwords_at_once_get_at_most_five_10004() {
+    let app = app();
+    let token = app.seed_account("contract-burst", "110000000000001234", "right password");
+    let barrier = std::sync::Barrier::new(20);
+
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..20)
+            .map(|_| {
+                let (barrier, token) = (&barrier, &token);
+                scope.spawn(move || {
+                    let req = Req::with_credentials(token, "wrong password");
+                    barrier.wait();
+                    req.send().status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+
+    let wrong = statuses.iter().filter(|&&s| s == 401).count();
+    let locked = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!((wrong, locked), (5, 15), "{statuses:?}");
+}

@@ -17,7 +17,9 @@ fn independent(command: &str, input: serde_json::Value) -> String {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    let made = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    crate::helpers::remember_secret(&made);
+    made
 }
 
 fn jose(input: serde_json::Value) -> String {
@@ -35,7 +37,11 @@ fn flip_char(text: &str, at: usize) -> String {
 #[test]
 fn node_pbkdf2_hash_at_the_production_cost_is_accepted_and_tampered_one_refused() {
     let app = app();
-    let token = app.seed_account("cross-node-hash", "110000000000001234", "placeholder");
+    let token = app.seed_account(
+        "cross-node-hash",
+        "110000000000001234",
+        "replaced-by-node-hash",
+    );
     let phc = independent(
         "pbkdf2",
         serde_json::json!({"password": "caf\u{e9} ünïcode", "iterations": 600000}),

@@ -134,6 +134,7 @@ impl TestApp {
         let state_dir = run_dir.join("state");
         let log_dir = run_dir.join("logs");
         std::fs::create_dir_all(&log_dir).unwrap();
+        std::fs::write(run_dir.join("secrets.txt"), format!("{SECRET}\n")).unwrap();
 
         run(
             &root,
@@ -284,6 +285,8 @@ impl TestApp {
     /// Creates an account with a low-cost hash of `password`, and returns a token for it.
     pub fn seed_account(&self, id: &str, id_number: &str, password: &str) -> String {
         let phc = test_hash(password);
+        remember_secret(&phc);
+        remember_secret(password);
         self.sql(&format!(
             "INSERT INTO accounts (id, id_number, password_hash) VALUES ({}, {}, {});",
             literal(id),
@@ -292,6 +295,25 @@ impl TestApp {
         ));
         token_for(id)
     }
+}
+
+/// Adds `value` to the run's `secrets.txt`, which `scripts/test.sh` looks for in the Workers'
+/// output once every test has run. Values shorter than 8 characters ("pw") are left out: they
+/// would match ordinary words.
+pub fn remember_secret(value: &str) {
+    static FILE: Mutex<()> = Mutex::new(());
+
+    if value.chars().count() < 8 || value.contains('\n') {
+        return;
+    }
+    let _guard = FILE.lock().unwrap_or_else(|e| e.into_inner());
+    let path = app().log_dir.with_file_name("secrets.txt");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    writeln!(file, "{value}").unwrap();
 }
 
 impl D1Shell {
@@ -396,12 +418,14 @@ pub fn test_hash(password: &str) -> String {
 /// A valid token for `account` from the test secret, good for an hour.
 pub fn token_for(account: &str) -> String {
     let secret = SigningSecret::new(SECRET.as_bytes().to_vec());
-    mint(
+    let token = mint(
         &secret,
         subject(account),
         chrono::Utc::now(),
         chrono::Duration::hours(1),
-    )
+    );
+    remember_secret(&token);
+    token
 }
 
 /// A SQL string literal.

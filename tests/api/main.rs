@@ -9,4 +9,5 @@ mod contract;
 mod crosscheck;
 mod history;
 mod logging;
+mod malformed;
 mod routing;
