@@ -12,6 +12,7 @@ use crate::auth::attempts::{Reservation, RESERVE_ATTEMPT, RESET_ATTEMPTS};
 use crate::auth::password::StoredHash;
 use crate::auth::token::{AccountId, BearerToken, TokenVerifier};
 use crate::config::Config;
+use crate::cors::{CorsPolicy, ALLOWED_HEADERS, CORS_ALLOWED_ORIGINS, PREFLIGHT_MAX_AGE_SECS};
 use crate::error::{ApiError, Result};
 use crate::modification_log::{AccountRow, LogPage, LogRow, ACCOUNT_QUERY, LOG_QUERY};
 use crate::request::{check_content_type, check_declared_length, LogRequest};
@@ -24,27 +25,55 @@ const DATABASE: &str = "DB";
 
 /// Routes a request and turns every outcome into an enveloped response.
 pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
-    let started_ms = Date::now().as_millis();
-    let method = req.method();
-    let path = req.path();
     let request_id = header(&req, "cf-ray");
+    let log = RequestLog {
+        method: req.method(),
+        path: req.path(),
+        request_id: request_id.as_deref(),
+        started_ms: Date::now().as_millis(),
+    };
+    let cors = CorsPolicy::parse(&lookup(&env, CORS_ALLOWED_ORIGINS).unwrap_or_default());
+    let origin = cors
+        .allowed(header(&req, "Origin").as_deref())
+        .map(str::to_owned);
 
-    let outcome = if path != LOG_PATH {
+    if log.path == LOG_PATH && log.method == Method::Options {
+        if let Some(origin) = &origin {
+            log.write(204, None, None);
+            return preflight(origin);
+        }
+    }
+
+    let outcome = if log.path != LOG_PATH {
         Err(ApiError::NotFound)
-    } else if method != Method::Post {
+    } else if log.method != Method::Post {
         Err(ApiError::MethodNotAllowed)
     } else {
         get_modification_log(&mut req, &env).await
     };
 
-    let line = RequestLog {
-        method: &method,
-        path: &path,
-        request_id: request_id.as_deref(),
-        duration_ms: Date::now().as_millis().saturating_sub(started_ms),
-    };
-    line.write(&outcome);
-    respond(outcome)
+    match &outcome {
+        Ok(_) => log.write(200, Some("10000"), None),
+        Err(error) => log.write(error.status(), Some(error.code()), Some(error)),
+    }
+    respond(outcome, origin.as_deref())
+}
+
+/// Answers a CORS preflight from an allowed origin: `204`, no body, and the methods and headers
+/// the real request may use.
+fn preflight(origin: &str) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("Access-Control-Allow-Origin", origin)?;
+    headers.set("Access-Control-Allow-Methods", "POST")?;
+    headers.set("Access-Control-Allow-Headers", ALLOWED_HEADERS)?;
+    headers.set(
+        "Access-Control-Max-Age",
+        &PREFLIGHT_MAX_AGE_SECS.to_string(),
+    )?;
+    headers.set("Vary", "Origin")?;
+    headers.set("Cache-Control", "no-store")?;
+
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
 }
 
 /// `POST /user/info/get_user_info_modification_log`: see "The endpoint" in `docs/API.md`.
@@ -182,8 +211,9 @@ fn lookup(env: &Env, name: &str) -> Option<String> {
 }
 
 /// Builds the response: the envelope body, the HTTP status equal to `status`, and the headers
-/// every answer carries. Personal data must never be cached by a browser or a proxy.
-fn respond(outcome: Result<String>) -> worker::Result<Response> {
+/// every answer carries. Personal data must never be cached by a browser or a proxy. An allowed
+/// `origin` gets the CORS headers that let a browser page read the answer.
+fn respond(outcome: Result<String>, origin: Option<&str>) -> worker::Result<Response> {
     let (status, body, extra) = match &outcome {
         Ok(body) => (200, body.clone(), None),
         Err(error) => {
@@ -199,10 +229,15 @@ fn respond(outcome: Result<String>) -> worker::Result<Response> {
     };
 
     let headers = Headers::new();
-    let _ = headers.set("Content-Type", "application/json; charset=utf-8");
-    let _ = headers.set("Cache-Control", "no-store");
+    headers.set("Content-Type", "application/json; charset=utf-8")?;
+    headers.set("Cache-Control", "no-store")?;
+    headers.set("Vary", "Origin")?;
     if let Some((name, value)) = extra {
-        let _ = headers.set(name, &value);
+        headers.set(name, &value)?;
+    }
+    if let Some(origin) = origin {
+        headers.set("Access-Control-Allow-Origin", origin)?;
+        headers.set("Access-Control-Expose-Headers", "Retry-After")?;
     }
 
     Ok(Response::from_bytes(body.into_bytes())?
@@ -212,40 +247,36 @@ fn respond(outcome: Result<String>) -> worker::Result<Response> {
 
 /// What the log line says about a request besides its outcome.
 struct RequestLog<'a> {
-    method: &'a Method,
-    path: &'a str,
+    method: Method,
+    path: String,
     /// The `cf-ray` header, which Cloudflare sets on every request it forwards.
     request_id: Option<&'a str>,
-    /// Wall time of the request. Inside workerd the clock only moves across I/O, so this covers
-    /// the database round trips, not the CPU spent hashing.
-    duration_ms: u64,
+    /// When the request arrived. Inside workerd the clock only moves across I/O, so the logged
+    /// duration covers the database round trips, not the CPU spent hashing.
+    started_ms: u64,
 }
 
 impl RequestLog<'_> {
     /// Writes one JSON line for the request. It names the route and the outcome, never a token,
     /// header value, password or hash: no error variant is built from one.
-    fn write(&self, outcome: &Result<String>) {
-        let (status, code, detail) = match outcome {
-            Ok(_) => (200, "10000", None),
-            Err(error) => (error.status(), error.code(), error.log_detail()),
-        };
+    fn write(&self, status: u16, code: Option<&str>, error: Option<&ApiError>) {
         // Unknown paths and ids are whatever the client sent; cap them so a line stays small.
         let capped = |text: &str| text.chars().take(200).collect::<String>();
         let line = serde_json::json!({
             "method": self.method.to_string(),
-            "path": capped(self.path),
+            "path": capped(&self.path),
             "status": status,
             "code": code,
-            "duration_ms": self.duration_ms,
+            "duration_ms": Date::now().as_millis().saturating_sub(self.started_ms),
             "request_id": self.request_id.map(capped),
-            "detail": detail,
+            "detail": error.and_then(ApiError::log_detail),
         })
         .to_string();
 
-        match outcome {
-            Err(error) if error.is_internal() => console_error!("{line}"),
-            Err(_) => console_warn!("{line}"),
-            Ok(_) => console_log!("{line}"),
+        match error {
+            Some(error) if error.is_internal() => console_error!("{line}"),
+            Some(_) => console_warn!("{line}"),
+            None => console_log!("{line}"),
         }
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod cors;
 pub mod error;
 pub mod modification_log;
 pub mod request;

@@ -24,6 +24,10 @@ use user_info_log::auth::token::{mint, subject, SigningSecret};
 /// The signing secret every test Worker is started with.
 pub const SECRET: &str = "integration-test-secret-of-at-least-32-bytes";
 
+/// The one browser origin the test Workers allow; the list also holds a `*`, which must be
+/// ignored.
+pub const ALLOWED_ORIGIN: &str = "https://app.example.test";
+
 /// The endpoint under test.
 pub const PATH: &str = "/user/info/get_user_info_modification_log";
 
@@ -60,6 +64,7 @@ impl Variant {
             "JWT_LEEWAY_SECONDS:60".into(),
             "PASSWORD_MAX_FAILURES:5".into(),
             "PASSWORD_FAILURE_WINDOW_SECONDS:900".into(),
+            format!("CORS_ALLOWED_ORIGINS:{ALLOWED_ORIGIN}, *"),
         ]
     }
 }

@@ -6,6 +6,7 @@ mod helpers;
 mod authorization;
 mod body;
 mod contract;
+mod cors;
 mod crosscheck;
 mod history;
 mod logging;
