@@ -3,7 +3,15 @@
 
 use user_info_log::auth::password::{hash_password, Password};
 
-use crate::helpers::{app, literal, token_for, Req, Variant};
+use crate::helpers::{app, token_for, Req, Response, Variant};
+
+fn assert_10006(response: &Response) {
+    response.assert_error(
+        500,
+        "10006",
+        "Failed to get user info modification log, server internal error",
+    );
+}
 
 #[test]
 fn success_10000() {
@@ -125,11 +133,7 @@ fn server_error_10006_from_a_real_database_failure() {
     let response = Req::with_credentials(&token, "pw").send();
     app.sql("ALTER TABLE modification_log_away RENAME TO modification_log;");
 
-    response.assert_error(
-        500,
-        "10006",
-        "Failed to get user info modification log, server internal error",
-    );
+    assert_10006(&response);
     let logged = app.worker_output();
     assert!(
         logged.contains("no such table: modification_log"),
@@ -144,26 +148,18 @@ fn server_error_10006_from_a_missing_signing_secret() {
 
     let response = Req::with_credentials(&token, "pw").send_to(Variant::NoSecret);
 
-    response.assert_error(
-        500,
-        "10006",
-        "Failed to get user info modification log, server internal error",
-    );
+    assert_10006(&response);
 }
 
 #[test]
 fn server_error_10006_from_a_corrupt_stored_hash() {
     let app = app();
     let token = app.seed_account("contract-bad-hash", "110000000000001234", "pw");
-    app.sql("UPDATE accounts SET password_hash = 'not a hash' WHERE id = 'contract-bad-hash';");
+    app.set_password_hash("contract-bad-hash", "not a hash");
 
     let response = Req::with_credentials(&token, "pw").send();
 
-    response.assert_error(
-        500,
-        "10006",
-        "Failed to get user info modification log, server internal error",
-    );
+    assert_10006(&response);
 }
 
 #[test]
@@ -176,19 +172,11 @@ fn server_error_10006_from_a_hash_outside_the_iteration_bounds() {
     ] {
         let token = app.seed_account(account, "110000000000001234", "pw");
         let phc = hash_password(&Password::new("pw"), iterations, b"integration-salt").unwrap();
-        app.sql(&format!(
-            "UPDATE accounts SET password_hash = {} WHERE id = {};",
-            literal(&phc),
-            literal(account)
-        ));
+        app.set_password_hash(account, &phc);
 
         let response = Req::with_credentials(&token, "pw").send();
 
-        response.assert_error(
-            500,
-            "10006",
-            "Failed to get user info modification log, server internal error",
-        );
+        assert_10006(&response);
     }
 }
 

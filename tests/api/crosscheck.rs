@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::helpers::{app, literal, Req, SECRET};
+use crate::helpers::{app, Req, SECRET};
 
 fn independent(command: &str, input: serde_json::Value) -> String {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -47,10 +47,7 @@ fn node_pbkdf2_hash_at_the_production_cost_is_accepted_and_tampered_one_refused(
         serde_json::json!({"password": "caf\u{e9} ünïcode", "iterations": 600000}),
     );
     assert!(phc.starts_with("$pbkdf2-sha256$i=600000,l=32$"), "{phc}");
-    app.sql(&format!(
-        "UPDATE accounts SET password_hash = {} WHERE id = 'cross-node-hash';",
-        literal(&phc)
-    ));
+    app.set_password_hash("cross-node-hash", &phc);
 
     // The same password typed with a decomposed accent still matches: both sides use NFC.
     let accepted = Req::with_credentials(&token, "cafe\u{301} ünïcode").send();
@@ -60,10 +57,7 @@ fn node_pbkdf2_hash_at_the_production_cost_is_accepted_and_tampered_one_refused(
     wrong.assert_error(401, "10004", "Password is incorrect");
 
     let tampered = flip_char(&phc, phc.len() - 10);
-    app.sql(&format!(
-        "UPDATE accounts SET password_hash = {} WHERE id = 'cross-node-hash';",
-        literal(&tampered)
-    ));
+    app.set_password_hash("cross-node-hash", &tampered);
     let after_tampering = Req::with_credentials(&token, "caf\u{e9} ünïcode").send();
 
     after_tampering.assert_error(401, "10004", "Password is incorrect");

@@ -300,6 +300,16 @@ impl TestApp {
         ));
         token_for(id)
     }
+
+    /// Replaces an account's stored password hash with `phc`, as it is.
+    pub fn set_password_hash(&self, account: &str, phc: &str) {
+        remember_secret(phc);
+        self.sql(&format!(
+            "UPDATE accounts SET password_hash = {} WHERE id = {};",
+            literal(phc),
+            literal(account)
+        ));
+    }
 }
 
 /// Adds `value` to the run's `secrets.txt`, which `scripts/test.sh` looks for in the Workers'
