@@ -3,6 +3,7 @@
 //! Everything here needs the Workers runtime; the decisions it applies live in the pure modules
 //! so they are tested natively.
 
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 use worker::{console_error, console_log, console_warn, D1Database, Env, Headers, Method};
@@ -15,7 +16,7 @@ use crate::config::Config;
 use crate::cors::{CorsPolicy, ALLOWED_HEADERS, CORS_ALLOWED_ORIGINS, PREFLIGHT_MAX_AGE_SECS};
 use crate::error::{ApiError, Result};
 use crate::modification_log::{AccountRow, LogPage, LogRow, ACCOUNT_QUERY, LOG_QUERY};
-use crate::request::{check_content_type, check_declared_length, LogRequest};
+use crate::request::{check_content_type, check_declared_length, LogRequest, MAX_BODY_BYTES};
 
 /// The one path this Worker serves.
 pub const LOG_PATH: &str = "/user/info/get_user_info_modification_log";
@@ -100,10 +101,7 @@ async fn get_modification_log(req: &mut Request, env: &Env) -> Result<String> {
 
     check_content_type(header(req, "Content-Type").as_deref())?;
     check_declared_length(header(req, "Content-Length").as_deref())?;
-    let body = req
-        .bytes()
-        .await
-        .map_err(|_| ApiError::InvalidRequest("unreadable body"))?;
+    let body = read_body(req).await?;
     let request = LogRequest::parse(&body)?;
 
     reserve_attempt(&db, &account_id, &config, now_ms).await?;
@@ -125,6 +123,26 @@ async fn get_modification_log(req: &mut Request, env: &Env) -> Result<String> {
 
     let rows = read_log_and_reset_attempts(&db, &account_id).await?;
     Ok(LogPage::from_rows(&account.id_number, rows)?.envelope())
+}
+
+/// Reads the body chunk by chunk and stops as soon as it passes [`MAX_BODY_BYTES`], so a client
+/// that sends more than it declared (or declares nothing, with a chunked body) cannot make the
+/// Worker buffer it all.
+async fn read_body(req: &mut Request) -> Result<Vec<u8>> {
+    // `stream` fails only when the request has no body, which parses as an empty one.
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Vec::new());
+    };
+
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ApiError::InvalidRequest("unreadable body"))?;
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::InvalidRequest("body over the size limit"));
+        }
+    }
+    Ok(body)
 }
 
 /// The token's account; a token naming no account is as invalid as a badly signed one.

@@ -74,6 +74,22 @@ fn body_over_16_kib_is_10003() {
 }
 
 #[test]
+fn chunked_body_over_16_kib_without_a_length_is_10003_and_a_small_one_is_read() {
+    let app = app();
+    let token = app.seed_account("body-chunked", "110000000000001234", "pw");
+    let padding = " ".repeat(20 * 1024);
+    let huge = format!(r#"{{"user_password":"pw"}}{padding}"#);
+
+    let small = Req::with_credentials(&token, "pw").chunked().send();
+
+    assert_eq!(small.logs().len(), 0);
+    assert_10003(
+        Req::post().bearer(&token).body(huge.as_bytes()).chunked(),
+        "chunked 20 KiB",
+    );
+}
+
+#[test]
 fn password_over_4_kib_is_10003() {
     let app = app();
     let token = app.seed_account("body-long-pw", "110000000000001234", "pw");

@@ -524,6 +524,7 @@ pub struct Req {
     path: String,
     headers: Vec<(String, Vec<u8>)>,
     body: Vec<u8>,
+    chunked: bool,
 }
 
 impl Req {
@@ -534,6 +535,7 @@ impl Req {
             path: PATH.into(),
             headers: vec![("Content-Type".into(), b"application/json".to_vec())],
             body: Vec::new(),
+            chunked: false,
         }
     }
 
@@ -585,6 +587,13 @@ impl Req {
         self
     }
 
+    /// Sends the body in 4 KiB chunks with no `Content-Length`, so the Worker cannot know its
+    /// size in advance.
+    pub fn chunked(mut self) -> Req {
+        self.chunked = true;
+        self
+    }
+
     /// Sends to the Worker of `variant`.
     pub fn send_to(&self, variant: Variant) -> Response {
         let port = app().port(variant);
@@ -599,14 +608,21 @@ impl Req {
             raw.extend_from_slice(value);
             raw.extend_from_slice(b"\r\n");
         }
-        raw.extend_from_slice(
-            format!(
-                "Content-Length: {}\r\nConnection: close\r\n\r\n",
-                self.body.len()
-            )
-            .as_bytes(),
-        );
-        raw.extend_from_slice(&self.body);
+        if self.chunked {
+            raw.extend_from_slice(b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+            for chunk in self.body.chunks(4 * 1024) {
+                raw.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                raw.extend_from_slice(chunk);
+                raw.extend_from_slice(b"\r\n");
+            }
+            raw.extend_from_slice(b"0\r\n\r\n");
+        } else {
+            let length = self.body.len();
+            raw.extend_from_slice(
+                format!("Content-Length: {length}\r\nConnection: close\r\n\r\n").as_bytes(),
+            );
+            raw.extend_from_slice(&self.body);
+        }
 
         let app = app();
         let _reading = (!EXCLUSIVE.with(Cell::get))
