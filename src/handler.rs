@@ -125,9 +125,13 @@ async fn get_modification_log(req: &mut Request, env: &Env) -> Result<String> {
     Ok(LogPage::from_rows(&account.id_number, rows)?.envelope())
 }
 
-/// Reads the body chunk by chunk and stops as soon as it passes [`MAX_BODY_BYTES`], so a client
-/// that sends more than it declared (or declares nothing, with a chunked body) cannot make the
-/// Worker buffer it all.
+/// Reads the body chunk by chunk and keeps no more than [`MAX_BODY_BYTES`], so a client that
+/// sends more than it declared (or declares nothing, with a chunked body) cannot make the Worker
+/// buffer it all.
+///
+/// Note: the rest of an over-long body is still read and dropped. Answering with part of the
+/// request unread left the local runtime's connection unusable: the next request on it failed
+/// with "Your worker restarted mid-request".
 async fn read_body(req: &mut Request) -> Result<Vec<u8>> {
     // `stream` fails only when the request has no body, which parses as an empty one.
     let Ok(mut stream) = req.stream() else {
@@ -135,12 +139,17 @@ async fn read_body(req: &mut Request) -> Result<Vec<u8>> {
     };
 
     let mut body = Vec::new();
+    let mut too_long = false;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| ApiError::InvalidRequest("unreadable body"))?;
-        body.extend_from_slice(&chunk);
-        if body.len() > MAX_BODY_BYTES {
-            return Err(ApiError::InvalidRequest("body over the size limit"));
+        too_long = too_long || body.len() + chunk.len() > MAX_BODY_BYTES;
+        if !too_long {
+            body.extend_from_slice(&chunk);
         }
+    }
+
+    if too_long {
+        return Err(ApiError::InvalidRequest("body over the size limit"));
     }
     Ok(body)
 }
