@@ -4,17 +4,17 @@
 //! texts (the "Result codes" table in `docs/API.md`). Internal variants carry a detail string
 //! for the log line; the client only ever sees the documented generic text.
 //!
-//! | code    | status | variant                      | integration test                  |
-//! |---------|--------|------------------------------|-----------------------------------|
-//! | `10000` | 200    | (success, not an error)      | `contract::success_10000`         |
-//! | `10001` | 401    | [`ApiError::InvalidToken`]   | `contract::invalid_token_10001`   |
-//! | `10002` | 403    | [`ApiError::EndpointClosed`] | `contract::endpoint_closed_10002` |
-//! | `10003` | 400    | [`ApiError::InvalidRequest`] | `contract::invalid_request_10003` |
-//! | `10004` | 401    | [`ApiError::WrongPassword`]  | `contract::wrong_password_10004`  |
-//! | `10005` | 429    | [`ApiError::TooManyAttempts`]| `contract::too_many_attempts_10005` |
-//! | `10006` | 500    | [`ApiError::Internal`]       | `contract::server_error_10006`    |
-//! | `10007` | 404    | [`ApiError::NotFound`]       | `routing::unknown_path_is_10007`  |
-//! | `10008` | 405    | [`ApiError::MethodNotAllowed`]| `routing::other_method_is_10008` |
+//! | code    | status | variant                          | integration test                          |
+//! |---------|--------|----------------------------------|-------------------------------------------|
+//! | `10000` | 200    | (success, not an error)          | `contract::success_10000`                 |
+//! | `10001` | 401    | [`ApiError::InvalidToken`]       | `contract::invalid_token_10001`           |
+//! | `10002` | 403    | [`ApiError::EndpointClosed`]     | `contract::endpoint_closed_10002`         |
+//! | `10003` | 400    | [`ApiError::InvalidRequest`]     | `contract::invalid_request_10003`         |
+//! | `10004` | 401    | [`ApiError::WrongPassword`]      | `contract::wrong_password_10004`          |
+//! | `10005` | 429    | [`ApiError::TooManyAttempts`]    | `contract::too_many_attempts_10005`       |
+//! | `10006` | 500    | [`ApiError::Internal`]           | `contract::server_error_10006_from_*`     |
+//! | `10007` | 404    | [`ApiError::NotFound`]           | `routing::unknown_path_is_10007`          |
+//! | `10008` | 405    | [`ApiError::MethodNotAllowed`]   | `routing::other_method_is_10008_with_allow_post` |
 
 use std::fmt;
 
