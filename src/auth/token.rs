@@ -173,6 +173,7 @@ impl<'a> TokenVerifier<'a> {
             .map_err(|_| ApiError::InvalidToken("signature or claims rejected"))?;
         let claims = verified.claims();
 
+        check_whole_seconds(&token.0)?;
         self.check_times(claims, now)?;
         self.check_issuer_and_audience(&claims.custom)?;
 
@@ -228,6 +229,40 @@ impl<'a> TokenVerifier<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// The registered time claims as they were written.
+#[derive(Deserialize)]
+struct RawTimes {
+    #[serde(default)]
+    exp: Option<serde_json::Value>,
+    #[serde(default)]
+    nbf: Option<serde_json::Value>,
+    #[serde(default)]
+    iat: Option<serde_json::Value>,
+}
+
+/// Refuses `exp`, `nbf` or `iat` written with a fraction (`1790000000.5`): RFC 7519 allows
+/// them, but the token library would silently drop the fraction, and this service documents
+/// whole seconds only.
+fn check_whole_seconds(token: &str) -> Result<()> {
+    use base64ct::Encoding;
+
+    let payload = token.split('.').nth(1).unwrap_or_default();
+    let bytes = base64ct::Base64UrlUnpadded::decode_vec(payload)
+        .map_err(|_| ApiError::InvalidToken("malformed token"))?;
+    let times: RawTimes =
+        serde_json::from_slice(&bytes).map_err(|_| ApiError::InvalidToken("malformed claims"))?;
+
+    let whole =
+        |value: &Option<serde_json::Value>| value.as_ref().is_none_or(|v| v.is_i64() || v.is_u64());
+    if whole(&times.exp) && whole(&times.nbf) && whole(&times.iat) {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidToken(
+            "time claim is not a whole number of seconds",
+        ))
     }
 }
 
@@ -439,6 +474,22 @@ mod tests {
             let token = sign_raw(r#"{"alg":"HS256"}"#, payload);
             assert!(verify(&token, now()).is_err(), "{payload}");
         }
+    }
+
+    #[test]
+    fn time_claims_with_fractions_are_rejected() {
+        let payloads = [
+            r#"{"sub":"acct-1","exp":1790000300.5}"#,
+            r#"{"sub":"acct-1","exp":1790000300,"nbf":1789999990.5}"#,
+            r#"{"sub":"acct-1","exp":1790000300,"iat":1789999990.25}"#,
+        ];
+
+        for payload in payloads {
+            let token = sign_raw(r#"{"alg":"HS256"}"#, payload);
+            assert!(verify(&token, now()).is_err(), "{payload}");
+        }
+        let whole = sign_raw(r#"{"alg":"HS256"}"#, r#"{"sub":"acct-1","exp":1790000300}"#);
+        assert!(verify(&whole, now()).is_ok());
     }
 
     #[test]
