@@ -241,10 +241,10 @@ fn lookup(env: &Env, name: &str) -> Option<String> {
 /// every answer carries. Personal data must never be cached by a browser or a proxy. An allowed
 /// `origin` gets the CORS headers that let a browser page read the answer.
 fn respond(outcome: Result<String>, origin: Option<&str>) -> worker::Result<Response> {
-    let (status, body, extra) = match &outcome {
-        Ok(body) => (200, body.clone(), None),
+    let (status, body, extra) = match outcome {
+        Ok(body) => (200, body, None),
         Err(error) => {
-            let extra = match error {
+            let extra = match &error {
                 ApiError::MethodNotAllowed => Some(("Allow", "POST".to_owned())),
                 ApiError::TooManyAttempts { retry_after_secs } => {
                     Some(("Retry-After", retry_after_secs.to_string()))
