@@ -8,9 +8,16 @@ bash scripts/setup.sh
 export CI=true WRANGLER_SEND_METRICS=false
 
 if [[ ! -f .dev.vars ]]; then
-  echo "==> creating .dev.vars from .dev.vars.example (demo secret, local use only)"
+  echo "==> creating .dev.vars from .dev.vars.example (demo secrets, local use only)"
   cp .dev.vars.example .dev.vars
 fi
+# A .dev.vars made by an older checkout may lack secrets added since; take them from the example.
+for name in JWT_SECRET ADDRESS_HASH_KEY; do
+  if ! grep -q "^$name=" .dev.vars; then
+    echo "==> adding the demo $name to .dev.vars"
+    grep "^$name=" .dev.vars.example >> .dev.vars
+  fi
+done
 
 echo "==> migrating and seeding the local D1 database"
 node_modules/.bin/wrangler d1 migrations apply DB --local

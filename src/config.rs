@@ -1,25 +1,35 @@
 //! The Worker's configuration: variables from `wrangler.toml` and the signing secret.
 //!
 //! Every setting is read through a lookup function, so the rules below are tested natively. The
-//! configuration fails closed: a switch that is not exactly `"true"`, or a missing, empty or short
-//! signing secret, never lets a request through.
+//! configuration fails closed: a switch that is not exactly `"true"`, an empty key set, or a short
+//! or malformed key never lets a request through.
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::auth::token::{SigningSecret, TokenPolicy};
+use crate::auth::attempts::AddressKey;
+use crate::auth::keys::{Algorithm, KeySet, MIN_SECRET_BYTES};
+use crate::auth::token::TokenPolicy;
 use crate::error::{ApiError, Result};
 
 /// Variable that opens the endpoint when it is exactly `true`.
 pub const ENDPOINT_ENABLED: &str = "ENDPOINT_ENABLED";
-/// Secret holding the HS256 signing key of the account system's tokens.
+/// Secret holding an HS256 key of the account system's tokens; it verifies tokens without a `kid`.
 pub const JWT_SECRET: &str = "JWT_SECRET";
+/// Variable (or secret, when it holds HS256 keys): a JWK set of further keys, chosen by `kid`.
+pub const JWT_JWKS: &str = "JWT_JWKS";
+/// Variable: the algorithms tokens may use, comma-separated; `HS256` when unset or empty.
+pub const JWT_ALGORITHMS: &str = "JWT_ALGORITHMS";
 /// Variable: clock leeway, in seconds, when checking a token's `exp`.
 pub const JWT_LEEWAY_SECONDS: &str = "JWT_LEEWAY_SECONDS";
 /// Variable: the `iss` every token must carry; unset or empty means not checked.
 pub const JWT_ISSUER: &str = "JWT_ISSUER";
 /// Variable: a value every token's `aud` must hold; unset or empty means not checked.
 pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
+/// Secret: the key client addresses are hashed with before they are stored; at least 32 bytes.
+pub const ADDRESS_HASH_KEY: &str = "ADDRESS_HASH_KEY";
+/// Variable: failed password attempts allowed per client address, across accounts, per window.
+pub const ADDRESS_MAX_FAILURES: &str = "ADDRESS_MAX_FAILURES";
 /// Variable: wrong passwords allowed per account within one window.
 pub const PASSWORD_MAX_FAILURES: &str = "PASSWORD_MAX_FAILURES";
 /// Variable: length, in seconds, of the window that wrong passwords are counted in.
@@ -30,20 +40,21 @@ pub const PBKDF2_MIN_ITERATIONS: &str = "PBKDF2_MIN_ITERATIONS";
 /// Variable: the most PBKDF2 iterations a stored hash may have.
 pub const PBKDF2_MAX_ITERATIONS: &str = "PBKDF2_MAX_ITERATIONS";
 
-/// Shortest signing secret accepted: HS256 keys shorter than the hash output weaken it.
-pub const MIN_SECRET_BYTES: usize = 32;
-
 /// Settings for one request, read and checked before any other work.
 #[derive(Debug)]
 pub struct Config {
-    /// Key that tokens must be signed with.
-    pub signing_secret: SigningSecret,
+    /// Keys that tokens may be signed with, each tied to one allowed algorithm.
+    pub keys: KeySet,
     /// What tokens must satisfy besides their signature.
     pub token_policy: TokenPolicy,
     /// Wrong passwords allowed per account within one window.
     pub max_failures: u32,
-    /// Window length, in seconds.
+    /// Failed attempts allowed per client address, across accounts, within one window.
+    pub address_max_failures: u32,
+    /// Window length, in seconds, for both limits.
     pub failure_window_secs: u32,
+    /// Key for the stored hash of client addresses.
+    pub address_key: AddressKey,
     /// Iteration counts a stored hash may have. A hash outside is refused as corrupt rather than
     /// run, so a damaged or hostile row cannot cost minutes of CPU.
     pub iterations: std::ops::RangeInclusive<u32>,
@@ -59,25 +70,49 @@ impl Config {
             return Err(ApiError::EndpointClosed);
         }
 
-        let secret = lookup(JWT_SECRET).unwrap_or_default();
-        if secret.len() < MIN_SECRET_BYTES {
-            return Err(ApiError::Internal(format!(
-                "configuration: {JWT_SECRET} is missing or shorter than {MIN_SECRET_BYTES} bytes"
-            )));
-        }
-
         Ok(Config {
-            signing_secret: SigningSecret::new(secret.into_bytes()),
+            keys: key_set(&lookup)?,
             token_policy: TokenPolicy {
                 leeway_secs: number(&lookup, JWT_LEEWAY_SECONDS, 60, 0..=3_600)?,
                 issuer: lookup(JWT_ISSUER).filter(|value| !value.is_empty()),
                 audience: lookup(JWT_AUDIENCE).filter(|value| !value.is_empty()),
             },
             max_failures: number(&lookup, PASSWORD_MAX_FAILURES, 5, 1..=1_000)?,
+            address_max_failures: number(&lookup, ADDRESS_MAX_FAILURES, 30, 1..=100_000)?,
             failure_window_secs: number(&lookup, PASSWORD_FAILURE_WINDOW_SECONDS, 900, 1..=86_400)?,
+            address_key: address_key(&lookup)?,
             iterations: iteration_range(&lookup)?,
         })
     }
+}
+
+/// The keys of `JWT_SECRET` and `JWT_JWKS`, for the algorithms `JWT_ALGORITHMS` allows.
+fn key_set(lookup: &impl Fn(&str) -> Option<String>) -> Result<KeySet> {
+    let configuration_error = |why: String| ApiError::Internal(format!("configuration: {why}"));
+
+    let allowed = match lookup(JWT_ALGORITHMS).filter(|raw| !raw.trim().is_empty()) {
+        Some(raw) => Algorithm::parse_list(&raw)
+            .map_err(|why| configuration_error(format!("{JWT_ALGORITHMS} {why}")))?,
+        None => vec![Algorithm::Hs256],
+    };
+    KeySet::new(
+        &allowed,
+        lookup(JWT_SECRET).as_deref(),
+        lookup(JWT_JWKS).as_deref(),
+    )
+    .map_err(configuration_error)
+}
+
+/// The address-hashing key. Required, like a signing key: without it the limit per address
+/// could only store addresses in the clear or not work at all.
+fn address_key(lookup: &impl Fn(&str) -> Option<String>) -> Result<AddressKey> {
+    let key = lookup(ADDRESS_HASH_KEY).unwrap_or_default();
+    if key.len() < MIN_SECRET_BYTES {
+        return Err(ApiError::Internal(format!(
+            "configuration: {ADDRESS_HASH_KEY} is missing or shorter than {MIN_SECRET_BYTES} bytes"
+        )));
+    }
+    Ok(AddressKey::new(key.into_bytes()))
 }
 
 /// The allowed iteration range: by default 1,000 to 2,000,000, and never wider than 1 to
@@ -133,12 +168,14 @@ mod tests {
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
+    /// Loads `pairs` over a configured address key, which every test but one needs.
     fn load(pairs: &[(&str, &str)]) -> Result<Config> {
         Config::load(|name| {
             pairs
                 .iter()
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| value.to_string())
+                .or_else(|| (name == ADDRESS_HASH_KEY).then(|| SECRET.to_owned()))
         })
     }
 
@@ -148,6 +185,7 @@ mod tests {
 
         assert_eq!(config.token_policy.leeway_secs, 60);
         assert_eq!(config.max_failures, 5);
+        assert_eq!(config.address_max_failures, 30);
         assert_eq!(config.failure_window_secs, 900);
         assert_eq!(config.iterations, 1_000..=2_000_000);
         assert_eq!(config.token_policy.issuer, None);
@@ -260,5 +298,56 @@ mod tests {
         .unwrap();
 
         assert_eq!(config.token_policy.leeway_secs, 60);
+    }
+    #[test]
+    fn public_keys_alone_are_enough_when_their_algorithms_are_allowed() {
+        let jwks = crate::auth::keys::tests::public_jwks();
+
+        let config = load(&[
+            (ENDPOINT_ENABLED, "true"),
+            (JWT_ALGORITHMS, "EdDSA, ES256"),
+            (JWT_JWKS, &jwks),
+        ])
+        .unwrap();
+
+        assert!(config.keys.find(Some("ed-1")).is_some());
+        assert!(config.keys.find(None).is_none());
+    }
+
+    #[test]
+    fn an_empty_key_set_or_a_bad_algorithm_list_is_an_internal_error() {
+        let jwks = crate::auth::keys::tests::public_jwks();
+        let cases = [
+            vec![(JWT_JWKS, r#"{"keys":[]}"#)],
+            vec![(JWT_SECRET, ""), (JWT_JWKS, "")],
+            vec![(JWT_SECRET, SECRET), (JWT_ALGORITHMS, "none")],
+            vec![(JWT_SECRET, SECRET), (JWT_ALGORITHMS, "HS256,RS256")],
+            vec![(JWT_JWKS, jwks.as_str())],
+        ];
+
+        for pairs in cases {
+            let mut all = vec![(ENDPOINT_ENABLED, "true")];
+            all.extend(pairs.iter().copied());
+
+            let result = load(&all);
+
+            assert!(matches!(result, Err(ApiError::Internal(_))), "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn missing_or_short_address_key_is_an_internal_error() {
+        for key in ["", "short-address-key"] {
+            let result = load(&[
+                (ENDPOINT_ENABLED, "true"),
+                (JWT_SECRET, SECRET),
+                (ADDRESS_HASH_KEY, key),
+            ]);
+
+            let Err(ApiError::Internal(detail)) = result else {
+                panic!("address key {key:?} was accepted");
+            };
+            assert!(detail.contains(ADDRESS_HASH_KEY), "{detail}");
+        }
     }
 }

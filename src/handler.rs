@@ -9,7 +9,9 @@ use wasm_bindgen::JsValue;
 use worker::{console_error, console_log, console_warn, D1Database, Env, Headers, Method};
 use worker::{Date, Request, Response};
 
-use crate::auth::attempts::{Reservation, RESERVE_ATTEMPT, RESET_ATTEMPTS};
+use crate::auth::attempts::RESET_ACCOUNT_ATTEMPTS;
+use crate::auth::attempts::{Reservation, PRUNE_ADDRESS_ATTEMPTS, REFUND_ADDRESS_ATTEMPT};
+use crate::auth::attempts::{RESERVE_ACCOUNT_ATTEMPT, RESERVE_ADDRESS_ATTEMPT};
 use crate::auth::password::StoredHash;
 use crate::auth::token::{AccountId, BearerToken, TokenVerifier};
 use crate::config::Config;
@@ -88,7 +90,7 @@ async fn get_modification_log(req: &mut Request, env: &Env) -> Result<String> {
     let token = BearerToken::from_header(header(req, "Authorization").as_deref())?;
     let now = chrono::DateTime::from_timestamp_millis(now_ms)
         .ok_or_else(|| ApiError::internal("clock", "runtime time out of range"))?;
-    let verifier = TokenVerifier::new(&config.signing_secret, &config.token_policy);
+    let verifier = TokenVerifier::new(&config.keys, &config.token_policy);
     let verified = verifier.verify(&token, now)?;
     let account_id = verified.account;
     let db = env
@@ -104,7 +106,15 @@ async fn get_modification_log(req: &mut Request, env: &Env) -> Result<String> {
     let body = read_body(req).await?;
     let request = LogRequest::parse(&body)?;
 
-    reserve_attempt(&db, &account_id, &config, now_ms).await?;
+    let address_hash = config
+        .address_key
+        .hash(header(req, "CF-Connecting-IP").as_deref());
+    let attempt = Attempt {
+        account: &account_id,
+        address_hash: &address_hash,
+        now_ms,
+    };
+    attempt.reserve(&db, &config).await?;
 
     let stored = StoredHash::parse(&account.password_hash)
         .map_err(|e| ApiError::internal("stored password hash", e))?;
@@ -121,7 +131,7 @@ async fn get_modification_log(req: &mut Request, env: &Env) -> Result<String> {
         return Err(ApiError::WrongPassword);
     }
 
-    let rows = read_log_and_reset_attempts(&db, &account_id).await?;
+    let rows = attempt.succeed_and_read_log(&db, &config).await?;
     Ok(LogPage::from_rows(&account.id_number, rows)?.envelope())
 }
 
@@ -168,44 +178,99 @@ fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }
 
-/// Counts this attempt and refuses it when the account is over its limit.
-async fn reserve_attempt(
-    db: &D1Database,
-    account: &AccountId,
-    config: &Config,
+/// One password attempt: whose it is, where it comes from, and when.
+struct Attempt<'a> {
+    account: &'a AccountId,
+    /// The keyed hash of the client address, never the address.
+    address_hash: &'a str,
     now_ms: i64,
-) -> Result<()> {
-    let window_ms = f64::from(config.failure_window_secs) * 1_000.0;
-    let args = [
-        account.as_str().into(),
-        JsValue::from_f64(now_ms as f64),
-        JsValue::from_f64(window_ms),
-    ];
-
-    let reservation = first::<Reservation>(db, RESERVE_ATTEMPT, &args, "reserve password attempt")
-        .await?
-        .ok_or_else(|| ApiError::internal("reserve password attempt", "upsert returned no row"))?;
-    reservation.check(config.max_failures, config.failure_window_secs, now_ms)
 }
 
-/// Reads the history and clears the attempt counter in one D1 batch, which runs as a single
-/// transaction.
-async fn read_log_and_reset_attempts(db: &D1Database, account: &AccountId) -> Result<Vec<LogRow>> {
-    let id: JsValue = account.as_str().into();
-    let statements = vec![
-        bind(db, RESET_ATTEMPTS, std::slice::from_ref(&id))?,
-        bind(db, LOG_QUERY, &[id])?,
-    ];
+impl Attempt<'_> {
+    /// Counts the attempt against the address's limit and then the account's, in one batch, and
+    /// refuses it when either is over. The refusal is the same either way, so it tells nothing
+    /// about the password or which limit was met.
+    async fn reserve(&self, db: &D1Database, config: &Config) -> Result<()> {
+        let now = JsValue::from_f64(self.now_ms as f64);
+        let window = JsValue::from_f64(f64::from(config.failure_window_secs) * 1_000.0);
+        let address: JsValue = self.address_hash.into();
+        let statements = vec![
+            bind(
+                db,
+                RESERVE_ADDRESS_ATTEMPT,
+                &[address.clone(), now.clone(), window.clone()],
+            )?,
+            bind(
+                db,
+                RESERVE_ACCOUNT_ATTEMPT,
+                &[
+                    self.account.as_str().into(),
+                    now,
+                    window,
+                    address,
+                    JsValue::from_f64(f64::from(config.address_max_failures)),
+                ],
+            )?,
+        ];
 
-    let results = db
-        .batch(statements)
-        .await
-        .map_err(|e| ApiError::internal("read log", e))?;
-    let log = results
-        .get(1)
-        .ok_or_else(|| ApiError::internal("read log", "batch returned no result for the query"))?;
-    log.results::<LogRow>()
-        .map_err(|e| ApiError::internal("decode log rows", e))
+        let results = db
+            .batch(statements)
+            .await
+            .map_err(|e| ApiError::internal("reserve password attempt", e))?;
+        let reservation = |index: usize| -> Result<Option<Reservation>> {
+            let Some(result) = results.get(index) else {
+                return Err(ApiError::internal(
+                    "reserve password attempt",
+                    "missing result",
+                ));
+            };
+            let rows = result
+                .results::<Reservation>()
+                .map_err(|e| ApiError::internal("decode attempt count", e))?;
+            Ok(rows.into_iter().next())
+        };
+
+        let address = reservation(0)?.ok_or_else(|| {
+            ApiError::internal("reserve password attempt", "address upsert returned no row")
+        })?;
+        let window_secs = config.failure_window_secs;
+        address.check(config.address_max_failures, window_secs, self.now_ms)?;
+        match reservation(1)? {
+            Some(account) => account.check(config.max_failures, window_secs, self.now_ms),
+            None => Err(ApiError::internal(
+                "reserve password attempt",
+                "account upsert returned no row while the address was within its limit",
+            )),
+        }
+    }
+
+    /// After a correct password: clears the account's count, gives the address its attempt
+    /// back, prunes expired address counters and reads the history, all in one D1 batch, which
+    /// runs as a single transaction.
+    async fn succeed_and_read_log(&self, db: &D1Database, config: &Config) -> Result<Vec<LogRow>> {
+        let account: JsValue = self.account.as_str().into();
+        let expired_before = self.now_ms - i64::from(config.failure_window_secs) * 1_000;
+        let statements = vec![
+            bind(db, RESET_ACCOUNT_ATTEMPTS, std::slice::from_ref(&account))?,
+            bind(db, REFUND_ADDRESS_ATTEMPT, &[self.address_hash.into()])?,
+            bind(
+                db,
+                PRUNE_ADDRESS_ATTEMPTS,
+                &[JsValue::from_f64(expired_before as f64)],
+            )?,
+            bind(db, LOG_QUERY, &[account])?,
+        ];
+
+        let results = db
+            .batch(statements)
+            .await
+            .map_err(|e| ApiError::internal("read log", e))?;
+        let log = results
+            .last()
+            .ok_or_else(|| ApiError::internal("read log", "batch returned no result"))?;
+        log.results::<LogRow>()
+            .map_err(|e| ApiError::internal("decode log rows", e))
+    }
 }
 
 fn bind(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<worker::D1PreparedStatement> {

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use clap::{Parser, Subcommand, ValueEnum};
+use user_info_log::auth::keys::MIN_SECRET_BYTES;
 use user_info_log::auth::password::{self, Password, DEFAULT_ITERATIONS, SALT_BYTES};
 use user_info_log::auth::token::{self, SigningSecret, TokenClaims};
-use user_info_log::config::{JWT_SECRET, MIN_SECRET_BYTES};
+use user_info_log::config::JWT_SECRET;
 
 #[derive(Parser)]
 #[command(

@@ -1,5 +1,6 @@
 //! The two proofs a caller gives, and the limit on how often the second may be tried.
 
 pub mod attempts;
+pub mod keys;
 pub mod password;
 pub mod token;

@@ -1,19 +1,21 @@
 //! The bearer token: taking it out of the `Authorization` header and verifying it.
 //!
-//! Tokens are HS256 JWTs from the account system. A token is accepted only when its signature
-//! checks against the configured secret, its header names `HS256`, it carries an `exp` that has not
-//! passed (with the configured leeway), and its `sub` names an account.
+//! A token is accepted only when its header's `kid` (or its lack of one) selects a configured key,
+//! its `alg` is the one algorithm that key serves, its signature checks, it carries an `exp` that
+//! has not passed (with the configured leeway), and its `sub` names an account. Which keys exist
+//! and which algorithms are allowed is for [`KeySet`] to say.
 
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
-use jwt_compact::alg::{Hs256, Hs256Key};
-use jwt_compact::{AlgorithmExt, Claims, Header, TimeOptions, UntrustedToken};
+use jwt_compact::alg::{Ed25519, Es256, Hs256, Hs256Key};
+use jwt_compact::{Algorithm, AlgorithmExt, Claims, Header, TimeOptions, Token, UntrustedToken};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::keys::{KeyMaterial, KeySet};
 use crate::error::{ApiError, Result};
 
-/// The HS256 signing key. Its `Debug` output never shows the key.
+/// An HS256 signing key. Its `Debug` output never shows the key.
 pub struct SigningSecret(Vec<u8>);
 
 impl SigningSecret {
@@ -141,16 +143,16 @@ impl AccountId {
     }
 }
 
-/// Verifies tokens against one HS256 key and a policy.
+/// Verifies tokens against a key set and a policy.
 pub struct TokenVerifier<'a> {
-    secret: &'a SigningSecret,
+    keys: &'a KeySet,
     policy: &'a TokenPolicy,
 }
 
 impl<'a> TokenVerifier<'a> {
-    /// A verifier for tokens signed with `secret` that must satisfy `policy`.
-    pub fn new(secret: &'a SigningSecret, policy: &'a TokenPolicy) -> Self {
-        Self { secret, policy }
+    /// A verifier for tokens signed with one of `keys` that must satisfy `policy`.
+    pub fn new(keys: &'a KeySet, policy: &'a TokenPolicy) -> Self {
+        Self { keys, policy }
     }
 
     /// Checks the token's form, algorithm, signature, times and claims at time `now`.
@@ -164,13 +166,19 @@ impl<'a> TokenVerifier<'a> {
             return Err(ApiError::InvalidToken("token lists critical extensions"));
         }
 
-        // The algorithm is fixed by configuration; `validator` refuses any token whose header
-        // names another one, so `none` or a public-key algorithm never reaches the HMAC check.
-        let key = self.secret.key();
-        let verified = Hs256
-            .validator::<TokenClaims>(&key)
-            .validate(&untrusted)
-            .map_err(|_| ApiError::InvalidToken("signature or claims rejected"))?;
+        // The key, not the token, fixes the algorithm: `validate` refuses a header that names
+        // any other, so `none`, or HS256 over a public key, never reaches a signature check.
+        let key =
+            self.keys
+                .find(untrusted.header().key_id.as_deref())
+                .ok_or(ApiError::InvalidToken(
+                    "no configured key has the token's kid",
+                ))?;
+        let verified = match &key.material {
+            KeyMaterial::Hmac(secret) => validate(Hs256, &secret.key(), &untrusted),
+            KeyMaterial::Ed25519(public) => validate(Ed25519, public, &untrusted),
+            KeyMaterial::P256(public) => validate(Es256, public, &untrusted),
+        }?;
         let claims = verified.claims();
 
         check_whole_seconds(&token.0)?;
@@ -230,6 +238,18 @@ impl<'a> TokenVerifier<'a> {
         }
         Ok(())
     }
+}
+
+/// Checks the token's algorithm, signature and claim types with one key of `algorithm`.
+fn validate<A: Algorithm>(
+    algorithm: A,
+    key: &A::VerifyingKey,
+    untrusted: &UntrustedToken<'_, ExtraHeader>,
+) -> Result<Token<TokenClaims, ExtraHeader>> {
+    algorithm
+        .validator::<TokenClaims>(key)
+        .validate(untrusted)
+        .map_err(|_| ApiError::InvalidToken("signature or claims rejected"))
 }
 
 /// The registered time claims as they were written.
@@ -313,8 +333,8 @@ mod tests {
     }
 
     fn verify_with(policy: &TokenPolicy, token: &str, at: DateTime<Utc>) -> Result<VerifiedToken> {
-        let secret = secret();
-        TokenVerifier::new(&secret, policy).verify(&BearerToken::new(token), at)
+        let keys = KeySet::single_secret(secret());
+        TokenVerifier::new(&keys, policy).verify(&BearerToken::new(token), at)
     }
 
     fn verify(token: &str, at: DateTime<Utc>) -> Result<AccountId> {
@@ -612,5 +632,95 @@ mod tests {
 
         assert!(!format!("{:?}", secret()).contains("unit-test"));
         assert!(!format!("{token:?}").contains("abc"));
+    }
+    /// Verifies against a set holding the HS256 secret (no `kid`), an Ed25519 key (`ed-1`) and a
+    /// P-256 key (`ec-1`), with every algorithm allowed.
+    fn verify_mixed(token: &str) -> Result<VerifiedToken> {
+        use crate::auth::keys::{tests::public_jwks, Algorithm};
+
+        let secret = std::str::from_utf8(SECRET).unwrap();
+        let keys = KeySet::new(&Algorithm::ALL, Some(secret), Some(&public_jwks())).unwrap();
+        TokenVerifier::new(&keys, &policy()).verify(&BearerToken::new(token), now())
+    }
+
+    #[test]
+    fn eddsa_and_es256_tokens_are_verified_with_the_key_their_kid_names() {
+        use crate::auth::keys::tests::{ed25519_signing_key, p256_signing_key};
+
+        let claims = valid_claims();
+        let ed = Ed25519
+            .token(
+                &Header::empty().with_key_id("ed-1"),
+                &claims,
+                &ed25519_signing_key(),
+            )
+            .unwrap();
+        let ec = Es256
+            .token(
+                &Header::empty().with_key_id("ec-1"),
+                &claims,
+                &p256_signing_key(),
+            )
+            .unwrap();
+        let ed_under_ec_kid = Ed25519
+            .token(
+                &Header::empty().with_key_id("ec-1"),
+                &claims,
+                &ed25519_signing_key(),
+            )
+            .unwrap();
+        let unknown_kid = Ed25519
+            .token(
+                &Header::empty().with_key_id("ed-2"),
+                &claims,
+                &ed25519_signing_key(),
+            )
+            .unwrap();
+
+        assert_eq!(verify_mixed(&ed).unwrap().account.as_str(), "acct-1");
+        assert_eq!(verify_mixed(&ec).unwrap().account.as_str(), "acct-1");
+        assert!(matches!(
+            verify_mixed(&ed_under_ec_kid),
+            Err(ApiError::InvalidToken(_))
+        ));
+        assert!(matches!(
+            verify_mixed(&unknown_kid),
+            Err(ApiError::InvalidToken(_))
+        ));
+        assert!(
+            verify_mixed(&sign(&claims)).is_ok(),
+            "HS256 without kid uses the secret"
+        );
+    }
+
+    #[test]
+    fn hmac_made_with_a_public_key_as_the_secret_is_rejected() {
+        use crate::auth::keys::tests::{ed25519_signing_key, p256_signing_key, public_jwks};
+
+        let ed_public = ed25519_signing_key().verifying_key().to_bytes().to_vec();
+        let ec_public = p256_signing_key()
+            .verifying_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec();
+        let jwks = public_jwks().into_bytes();
+        let claims = valid_claims();
+
+        for public in [ed_public, ec_public, jwks] {
+            for kid in [Some("ed-1"), Some("ec-1"), None] {
+                let header = match kid {
+                    Some(kid) => Header::empty().with_key_id(kid),
+                    None => Header::empty(),
+                };
+                let forged = Hs256
+                    .token(&header, &claims, &Hs256Key::new(&public))
+                    .unwrap();
+
+                assert!(
+                    matches!(verify_mixed(&forged), Err(ApiError::InvalidToken(_))),
+                    "HS256 over a public key was accepted with kid {kid:?}"
+                );
+            }
+        }
     }
 }

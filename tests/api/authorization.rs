@@ -3,9 +3,24 @@
 
 use std::sync::Barrier;
 
+use jwt_compact::alg::{Ed25519, Es256, Hs256, Hs256Key};
+use jwt_compact::{AlgorithmExt, Claims, Header, TimeOptions};
 use user_info_log::auth::token::{mint, subject, SigningSecret, TokenClaims};
 
-use crate::helpers::{app, Req, SECRET};
+use crate::helpers::{app, ed25519_key, p256_key, remember_secret, Req, ED25519_KID};
+use crate::helpers::{NEXT_SECRET, NEXT_SECRET_KID, P256_KID, SECRET};
+
+/// Claims for `account` valid for the next hour.
+fn claims_for(account: &str) -> Claims<TokenClaims> {
+    let now = chrono::Utc::now();
+    let options = TimeOptions::new(chrono::Duration::zero(), move || now);
+    Claims::new(subject(account)).set_duration_and_issuance(&options, chrono::Duration::hours(1))
+}
+
+/// A header naming `kid`.
+fn with_kid(kid: &str) -> Header {
+    Header::empty().with_key_id(kid)
+}
 
 fn assert_10001(req: Req, case: &str) {
     let response = req.send();
@@ -176,4 +191,114 @@ fn token_over_8_kib_is_10001() {
             .body(br#"{"user_password":"pw"}"#),
         "9 KiB token",
     );
+}
+
+#[test]
+fn eddsa_and_es256_tokens_are_verified_with_the_public_key_their_kid_names() {
+    let app = app();
+    app.seed_account("auth-public-keys", "110000000000001234", "pw");
+    let claims = claims_for("auth-public-keys");
+
+    let eddsa = Ed25519
+        .token(&with_kid(ED25519_KID), &claims, &ed25519_key())
+        .unwrap();
+    let es256 = Es256
+        .token(&with_kid(P256_KID), &claims, &p256_key())
+        .unwrap();
+    let eddsa_without_kid = Ed25519
+        .token(&Header::empty(), &claims, &ed25519_key())
+        .unwrap();
+    let eddsa_unknown_kid = Ed25519
+        .token(&with_kid("ed-old"), &claims, &ed25519_key())
+        .unwrap();
+    for token in [&eddsa, &es256, &eddsa_without_kid, &eddsa_unknown_kid] {
+        remember_secret(token);
+    }
+
+    assert_eq!(Req::with_credentials(&eddsa, "pw").send().logs().len(), 0);
+    assert_eq!(Req::with_credentials(&es256, "pw").send().logs().len(), 0);
+    assert_10001(
+        Req::with_credentials(&eddsa_without_kid, "pw"),
+        "EdDSA without kid",
+    );
+    assert_10001(
+        Req::with_credentials(&eddsa_unknown_kid, "pw"),
+        "EdDSA, unknown kid",
+    );
+}
+
+#[test]
+fn a_second_hmac_key_is_chosen_by_kid_so_keys_can_rotate() {
+    let app = app();
+    let current = app.seed_account("auth-rotation", "110000000000001234", "pw");
+    let claims = claims_for("auth-rotation");
+    let next_key = Hs256Key::new(NEXT_SECRET);
+
+    let next = Hs256
+        .token(&with_kid(NEXT_SECRET_KID), &claims, &next_key)
+        .unwrap();
+    let next_without_kid = Hs256.token(&Header::empty(), &claims, &next_key).unwrap();
+    let current_under_next_kid = Hs256
+        .token(&with_kid(NEXT_SECRET_KID), &claims, &Hs256Key::new(SECRET))
+        .unwrap();
+    for token in [&next, &next_without_kid, &current_under_next_kid] {
+        remember_secret(token);
+    }
+
+    assert_eq!(Req::with_credentials(&current, "pw").send().logs().len(), 0);
+    assert_eq!(Req::with_credentials(&next, "pw").send().logs().len(), 0);
+    assert_10001(
+        Req::with_credentials(&next_without_kid, "pw"),
+        "next key, no kid",
+    );
+    assert_10001(
+        Req::with_credentials(&current_under_next_kid, "pw"),
+        "current key under the next kid",
+    );
+}
+
+#[test]
+fn hmac_over_a_public_key_and_unlisted_algorithms_are_10001() {
+    let app = app();
+    app.seed_account("auth-alg-confusion", "110000000000001234", "pw");
+    let claims = claims_for("auth-alg-confusion");
+    let ed_public = ed25519_key().verifying_key().to_bytes().to_vec();
+    let ec_public = p256_key()
+        .verifying_key()
+        .to_encoded_point(false)
+        .as_bytes()
+        .to_vec();
+
+    let mut forged = Vec::new();
+    for public in [&ed_public, &ec_public] {
+        for header in [with_kid(ED25519_KID), with_kid(P256_KID), Header::empty()] {
+            forged.push(
+                Hs256
+                    .token(&header, &claims, &Hs256Key::new(public))
+                    .unwrap(),
+            );
+        }
+    }
+    let valid = Hs256
+        .token(&Header::empty(), &claims, &Hs256Key::new(SECRET))
+        .unwrap();
+    let (_, payload_and_signature) = valid.split_once('.').unwrap();
+    let (payload, _) = payload_and_signature.split_once('.').unwrap();
+    // Headers {"alg":"none"}, {"alg":"HS512"} and {"alg":"RS256"} over a valid payload.
+    for header in [
+        "eyJhbGciOiJub25lIn0",
+        "eyJhbGciOiJIUzUxMiJ9",
+        "eyJhbGciOiJSUzI1NiJ9",
+    ] {
+        forged.push(format!("{header}.{payload}."));
+        forged.push(format!("{header}.{payload_and_signature}"));
+    }
+
+    for (index, token) in forged.iter().enumerate() {
+        remember_secret(token);
+        assert_10001(
+            Req::with_credentials(token, "pw"),
+            &format!("forged token {index}"),
+        );
+    }
 }

@@ -142,11 +142,11 @@ fn server_error_10006_from_a_real_database_failure() {
 }
 
 #[test]
-fn server_error_10006_from_a_missing_signing_secret() {
+fn server_error_10006_from_an_empty_key_set() {
     let app = app();
-    let token = app.seed_account("contract-no-secret", "110000000000001234", "pw");
+    let token = app.seed_account("contract-no-keys", "110000000000001234", "pw");
 
-    let response = Req::with_credentials(&token, "pw").send_to(Variant::NoSecret);
+    let response = Req::with_credentials(&token, "pw").send_to(Variant::NoKeys);
 
     assert_10006(&response);
 }

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::helpers::{app, Req, SECRET};
+use crate::helpers::{app, private_jwk, Req, ED25519_KID, P256_KID, SECRET};
 
 fn independent(command: &str, input: serde_json::Value) -> String {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -126,4 +126,24 @@ fn jose_token_expired_within_the_leeway_is_accepted() {
     let response = Req::with_credentials(&token, "pw").send();
 
     assert_eq!(response.logs(), Vec::<serde_json::Value>::new());
+}
+
+#[test]
+fn jose_eddsa_and_es256_tokens_are_accepted_and_a_swapped_kid_refused() {
+    let app = app();
+    app.seed_account("cross-jose-public", "110000000000001234", "pw");
+    let sign = |alg: &str, key_kid: &str, header_kid: &str| {
+        jose(serde_json::json!({
+            "jwk": private_jwk(key_kid), "kid": header_kid, "alg": alg,
+            "sub": "cross-jose-public", "exp_in_secs": 600
+        }))
+    };
+
+    for (alg, kid) in [("EdDSA", ED25519_KID), ("ES256", P256_KID)] {
+        let response = Req::with_credentials(&sign(alg, kid, kid), "pw").send();
+        assert_eq!(response.logs().len(), 0, "{alg}");
+    }
+
+    let swapped = Req::with_credentials(&sign("EdDSA", ED25519_KID, P256_KID), "pw").send();
+    swapped.assert_error(401, "10001", "Token expired or invalid");
 }

@@ -14,15 +14,36 @@ use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
+use jwt_compact::alg::SecretBytes;
+use jwt_compact::jwk::JsonWebKey;
 use serde_json::Value;
 use user_info_log::auth::password::{hash_password, Password};
 use user_info_log::auth::token::{mint, subject, SigningSecret};
 
-/// The signing secret every test Worker is started with.
+/// The signing secret every test Worker is started with; it verifies tokens without a `kid`.
 pub const SECRET: &str = "integration-test-secret-of-at-least-32-bytes";
+
+/// A second HS256 key, in the Worker's JWK set under the `kid` [`NEXT_SECRET_KID`], as during a
+/// key rotation.
+pub const NEXT_SECRET: &str = "integration-next-secret-of-at-least-32-bytes";
+/// The `kid` of [`NEXT_SECRET`].
+pub const NEXT_SECRET_KID: &str = "hs-next";
+/// The `kid` of [`ed25519_key`]'s public key in the Worker's JWK set.
+pub const ED25519_KID: &str = "ed-test";
+/// The `kid` of [`p256_key`]'s public key in the Worker's JWK set.
+pub const P256_KID: &str = "ec-test";
+
+/// The key that hashes client addresses in every test Worker.
+pub const ADDRESS_KEY: &str = "integration-address-key-of-at-least-32-bytes";
+
+/// Failed attempts one client address may make in a window, in the normal test Worker: low, so
+/// the limit is quick to reach. Every request comes from an address of its own unless a test
+/// sets one ([`Req::client_address`]), so tests do not share a count.
+pub const ADDRESS_MAX_FAILURES: u32 = 8;
 
 /// The one browser origin the test Workers allow; the list also holds a `*`, which must be
 /// ignored.
@@ -42,8 +63,8 @@ pub enum Variant {
     Normal,
     /// The operator switch off.
     Closed,
-    /// No signing secret at all.
-    NoSecret,
+    /// No key at all: no signing secret and an empty JWK set.
+    NoKeys,
 }
 
 impl Variant {
@@ -53,19 +74,65 @@ impl Variant {
         } else {
             "true"
         };
-        let secret = if self == Variant::NoSecret {
-            ""
+        let (secret, jwks) = if self == Variant::NoKeys {
+            (String::new(), r#"{"keys":[]}"#.to_owned())
         } else {
-            SECRET
+            (SECRET.to_owned(), test_jwks())
         };
         vec![
             format!("ENDPOINT_ENABLED:{enabled}"),
             format!("JWT_SECRET:{secret}"),
+            format!("JWT_JWKS:{jwks}"),
+            "JWT_ALGORITHMS:HS256,EdDSA,ES256".into(),
             "JWT_LEEWAY_SECONDS:60".into(),
+            format!("ADDRESS_HASH_KEY:{ADDRESS_KEY}"),
+            format!("ADDRESS_MAX_FAILURES:{ADDRESS_MAX_FAILURES}"),
             "PASSWORD_MAX_FAILURES:5".into(),
             "PASSWORD_FAILURE_WINDOW_SECONDS:900".into(),
             format!("CORS_ALLOWED_ORIGINS:{ALLOWED_ORIGIN}, *"),
         ]
+    }
+}
+
+/// The fixed Ed25519 key pair whose public half the test Workers hold as [`ED25519_KID`].
+pub fn ed25519_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[21; 32])
+}
+
+/// The fixed P-256 key pair whose public half the test Workers hold as [`P256_KID`].
+pub fn p256_key() -> p256::ecdsa::SigningKey {
+    p256::ecdsa::SigningKey::from_slice(&[22; 32]).unwrap()
+}
+
+/// `jwk` as JSON with a `kid` added.
+fn jwk_with_kid(jwk: JsonWebKey<'_>, kid: &str) -> Value {
+    let mut value = serde_json::to_value(jwk).unwrap();
+    value["kid"] = kid.into();
+    value
+}
+
+/// The JWK set of the test Workers: the next HS256 key and the two public keys.
+fn test_jwks() -> String {
+    let next = JsonWebKey::Symmetric {
+        secret: SecretBytes::borrowed(NEXT_SECRET.as_bytes()),
+    };
+    let keys = [
+        jwk_with_kid(next, NEXT_SECRET_KID),
+        jwk_with_kid(
+            JsonWebKey::from(&ed25519_key().verifying_key()),
+            ED25519_KID,
+        ),
+        jwk_with_kid(JsonWebKey::from(p256_key().verifying_key()), P256_KID),
+    ];
+    serde_json::json!({ "keys": keys }).to_string()
+}
+
+/// The private JWK of [`ed25519_key`] or [`p256_key`], for signers outside this crate.
+pub fn private_jwk(kid: &str) -> Value {
+    if kid == ED25519_KID {
+        jwk_with_kid(JsonWebKey::from(&ed25519_key()), kid)
+    } else {
+        jwk_with_kid(JsonWebKey::from(&p256_key()), kid)
     }
 }
 
@@ -139,7 +206,11 @@ impl TestApp {
         let state_dir = run_dir.join("state");
         let log_dir = run_dir.join("logs");
         std::fs::create_dir_all(&log_dir).unwrap();
-        std::fs::write(run_dir.join("secrets.txt"), format!("{SECRET}\n")).unwrap();
+        std::fs::write(
+            run_dir.join("secrets.txt"),
+            format!("{SECRET}\n{NEXT_SECRET}\n{ADDRESS_KEY}\n"),
+        )
+        .unwrap();
 
         run(
             &root,
@@ -528,15 +599,32 @@ pub struct Req {
 }
 
 impl Req {
-    /// A `POST` to the endpoint with JSON content type and no authorization.
+    /// A `POST` to the endpoint with JSON content type and no authorization, from a client
+    /// address no other request uses (in 198.18.0.0/15, set aside for tests).
+    ///
+    /// On Cloudflare the edge sets `CF-Connecting-IP`; the local runtime passes on what the
+    /// client sent, and says `127.0.0.1` when it sent nothing.
     pub fn post() -> Req {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let address = format!("198.{}.{}.{}", 18 + (n >> 16) % 2, (n >> 8) & 255, n & 255);
         Req {
             method: "POST".into(),
             path: PATH.into(),
-            headers: vec![("Content-Type".into(), b"application/json".to_vec())],
+            headers: vec![
+                ("Content-Type".into(), b"application/json".to_vec()),
+                ("CF-Connecting-IP".into(), address.into_bytes()),
+            ],
             body: Vec::new(),
             chunked: false,
         }
+    }
+
+    /// Sends from client address `address` instead of the request's own.
+    pub fn client_address(self, address: &str) -> Req {
+        self.without("CF-Connecting-IP")
+            .header("CF-Connecting-IP", address.as_bytes())
     }
 
     /// The usual request: bearer `token`, JSON body with `password`.

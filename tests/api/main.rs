@@ -9,6 +9,7 @@ mod contract;
 mod cors;
 mod crosscheck;
 mod history;
+mod limits;
 mod logging;
 mod malformed;
 mod routing;

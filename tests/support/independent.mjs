@@ -4,10 +4,13 @@
 //   node tests/support/independent.mjs pbkdf2 '{"password": "...", "iterations": 600000}'
 //   node tests/support/independent.mjs jwt '{"secret": "...", "sub": "...", "alg": "HS256",
 //                                           "exp_in_secs": 3600}'
+//   node tests/support/independent.mjs jwt '{"jwk": {...private JWK...}, "kid": "...",
+//                                           "sub": "...", "alg": "EdDSA", "exp_in_secs": 3600}'
 //
-// Omitting exp_in_secs makes a token without `exp`. Each prints one line.
+// Omitting exp_in_secs makes a token without `exp`; a kid goes into the header. Each prints one
+// line.
 import { pbkdf2Sync, randomBytes } from "node:crypto";
-import { SignJWT } from "jose";
+import { SignJWT, importJWK } from "jose";
 
 const [command, json] = process.argv.slice(2);
 const input = JSON.parse(json ?? "{}");
@@ -20,12 +23,17 @@ if (command === "pbkdf2") {
   const hash = pbkdf2Sync(password, salt, input.iterations, 32, "sha256");
   console.log(`$pbkdf2-sha256$i=${input.iterations},l=32$${unpadded(salt)}$${unpadded(hash)}`);
 } else if (command === "jwt") {
-  let token = new SignJWT({}).setProtectedHeader({ alg: input.alg }).setSubject(input.sub);
+  const header = input.kid === undefined ? { alg: input.alg } : { alg: input.alg, kid: input.kid };
+  let token = new SignJWT({}).setProtectedHeader(header).setSubject(input.sub);
   token = token.setIssuedAt();
   if (input.exp_in_secs !== undefined) {
     token = token.setExpirationTime(Math.floor(Date.now() / 1000) + input.exp_in_secs);
   }
-  console.log(await token.sign(new TextEncoder().encode(input.secret)));
+  const key =
+    input.jwk === undefined
+      ? new TextEncoder().encode(input.secret)
+      : await importJWK(input.jwk, input.alg);
+  console.log(await token.sign(key));
 } else {
   console.error("usage: independent.mjs pbkdf2|jwt '<json>'");
   process.exit(2);
