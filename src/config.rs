@@ -133,7 +133,7 @@ fn iteration_range(
 }
 
 /// Reads an optional whole number, with `default` when the variable is unset or empty.
-fn number<T>(
+pub(crate) fn number<T>(
     lookup: &impl Fn(&str) -> Option<String>,
     name: &str,
     default: T,

@@ -19,6 +19,7 @@ use crate::cors::{CorsPolicy, ALLOWED_HEADERS, CORS_ALLOWED_ORIGINS, PREFLIGHT_M
 use crate::error::{ApiError, Result};
 use crate::modification_log::{AccountRow, LogPage, LogRow, ACCOUNT_QUERY, LOG_QUERY};
 use crate::request::{check_content_type, check_declared_length, LogRequest, MAX_BODY_BYTES};
+use crate::retention::{self, BATCH_ROWS, DELETE_EXPIRED, MAX_BATCHES, SET_POLICY};
 
 /// The one path this Worker serves.
 pub const LOG_PATH: &str = "/user/info/get_user_info_modification_log";
@@ -335,6 +336,65 @@ fn respond(outcome: Result<String>, origin: Option<&str>) -> worker::Result<Resp
     Ok(Response::from_bytes(body.into_bytes())?
         .with_status(status)
         .with_headers(headers))
+}
+
+/// Deletes log rows older than `LOG_RETENTION_DAYS`, in batches, and logs one JSON line saying
+/// what it did. Nothing is deleted when the variable is unset.
+pub async fn apply_retention(env: Env) {
+    let line = match delete_expired(&env).await {
+        Ok(None) => serde_json::json!({"job": "retention", "keep_days": null, "deleted": 0}),
+        Ok(Some((keep_days, deleted))) => {
+            serde_json::json!({"job": "retention", "keep_days": keep_days, "deleted": deleted})
+        }
+        Err(error) => {
+            let detail = error.log_detail();
+            console_error!(
+                "{}",
+                serde_json::json!({"job": "retention", "detail": detail})
+            );
+            return;
+        }
+    };
+    console_log!("{line}");
+}
+
+/// Writes the policy, then deletes up to [`BATCH_ROWS`] rows at a time until none are left or
+/// [`MAX_BATCHES`] have run. Returns the policy and the rows deleted.
+async fn delete_expired(env: &Env) -> Result<Option<(u32, u64)>> {
+    let Some(keep_days) = retention::keep_days(|name| lookup(env, name))? else {
+        return Ok(None);
+    };
+    let db = env
+        .d1(DATABASE)
+        .map_err(|e| ApiError::internal("d1 binding", e))?;
+    let days = JsValue::from_f64(f64::from(keep_days));
+    bind(&db, SET_POLICY, std::slice::from_ref(&days))?
+        .run()
+        .await
+        .map_err(|e| ApiError::internal("retention policy", e))?;
+
+    let mut deleted = 0;
+    for _ in 0..MAX_BATCHES {
+        let result = bind(
+            &db,
+            DELETE_EXPIRED,
+            &[days.clone(), JsValue::from_f64(f64::from(BATCH_ROWS))],
+        )?
+        .run()
+        .await
+        .map_err(|e| ApiError::internal("retention delete", e))?;
+        let changes = result
+            .meta()
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.changes)
+            .unwrap_or(0) as u64;
+        deleted += changes;
+        if changes < u64::from(BATCH_ROWS) {
+            break;
+        }
+    }
+    Ok(Some((keep_days, deleted)))
 }
 
 /// What the log line says about a request besides its outcome.

@@ -15,6 +15,7 @@ pub mod cors;
 pub mod error;
 pub mod modification_log;
 pub mod request;
+pub mod retention;
 
 #[cfg(target_arch = "wasm32")]
 mod handler;
@@ -27,4 +28,15 @@ async fn fetch(
     _ctx: worker::Context,
 ) -> worker::Result<worker::Response> {
     handler::handle(req, env).await
+}
+
+/// The Cron Trigger of `wrangler.toml`: applies the log retention policy.
+#[cfg(target_arch = "wasm32")]
+#[worker::event(scheduled)]
+async fn scheduled(
+    _event: worker::ScheduledEvent,
+    env: worker::Env,
+    _ctx: worker::ScheduleContext,
+) {
+    handler::apply_retention(env).await
 }

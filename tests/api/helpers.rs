@@ -45,6 +45,9 @@ pub const ADDRESS_KEY: &str = "integration-address-key-of-at-least-32-bytes";
 /// sets one ([`Req::client_address`]), so tests do not share a count.
 pub const ADDRESS_MAX_FAILURES: u32 = 8;
 
+/// The retention of the test Workers. Only [`Variant::Retention`] is ever asked to apply it.
+pub const RETENTION_DAYS: u32 = 30;
+
 /// The one browser origin the test Workers allow; the list also holds a `*`, which must be
 /// ignored.
 pub const ALLOWED_ORIGIN: &str = "https://app.example.test";
@@ -65,6 +68,10 @@ pub enum Variant {
     Closed,
     /// No key at all: no signing secret and an empty JWK set.
     NoKeys,
+    /// A 30-day retention policy, with its scheduled job callable at `/__scheduled`, over a
+    /// database of its own ([`TestApp::retention_sql`]): the job deletes old rows, and other
+    /// tests' rows must not be among them.
+    Retention,
 }
 
 impl Variant {
@@ -90,6 +97,7 @@ impl Variant {
             "PASSWORD_MAX_FAILURES:5".into(),
             "PASSWORD_FAILURE_WINDOW_SECONDS:900".into(),
             format!("CORS_ALLOWED_ORIGINS:{ALLOWED_ORIGIN}, *"),
+            format!("LOG_RETENTION_DAYS:{RETENTION_DAYS}"),
         ]
     }
 }
@@ -150,6 +158,7 @@ pub struct TestApp {
     log_dir: PathBuf,
     instances: Mutex<Vec<(Variant, &'static Instance)>>,
     d1: Mutex<D1Shell>,
+    retention_d1: OnceLock<Mutex<D1Shell>>,
     traffic: RwLock<()>,
 }
 
@@ -225,7 +234,7 @@ impl TestApp {
             "apply migrations to the test database",
         );
 
-        let d1 = D1Shell::start(&root, &state_dir, &log_dir);
+        let d1 = D1Shell::start(&root, &state_dir, &log_dir.join("d1-shell.txt"));
         let config = write_test_config(&root, &run_dir);
         TestApp {
             root,
@@ -234,6 +243,7 @@ impl TestApp {
             log_dir,
             instances: Mutex::new(Vec::new()),
             d1: Mutex::new(d1),
+            retention_d1: OnceLock::new(),
             traffic: RwLock::new(()),
         }
     }
@@ -273,6 +283,9 @@ impl TestApp {
         );
         for var in variant.vars() {
             dev.push_str(&format!(" '{var}'"));
+        }
+        if variant == Variant::Retention {
+            dev.push_str(" --test-scheduled");
         }
 
         // The keeper shell leads its own process group and runs wrangler (and so workerd) in
@@ -316,6 +329,25 @@ impl TestApp {
             port,
             _keeper: keeper,
         }
+    }
+
+    /// Runs one SQL statement against the database of [`Variant::Retention`], migrating it on
+    /// first use; the error is D1's message. Only the retention tests use that database.
+    pub fn retention_sql(&self, sql: &str) -> Result<Vec<Value>, String> {
+        let shell = self.retention_d1.get_or_init(|| {
+            let dir = self.persist_dir(Variant::Retention);
+            run(
+                &self.root,
+                wrangler(&self.root)
+                    .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+                    .arg(&dir),
+                "apply migrations to the retention test database",
+            );
+            let log = self.log_dir.join("d1-shell-retention.txt");
+            Mutex::new(D1Shell::start(&self.root, &dir, &log))
+        });
+
+        shell.lock().unwrap_or_else(|e| e.into_inner()).run(sql)
     }
 
     /// Runs one SQL statement against the test database.
@@ -403,8 +435,8 @@ pub fn remember_secret(value: &str) {
 }
 
 impl D1Shell {
-    fn start(root: &Path, state_dir: &Path, log_dir: &Path) -> D1Shell {
-        let log = std::fs::File::create(log_dir.join("d1-shell.txt")).unwrap();
+    fn start(root: &Path, state_dir: &Path, log: &Path) -> D1Shell {
+        let log = std::fs::File::create(log).unwrap();
         let mut child = Command::new("node")
             .arg("tests/support/d1-shell.mjs")
             .arg(state_dir)
@@ -446,7 +478,7 @@ impl D1Shell {
             let read = self.output.read_line(&mut line).expect("D1 shell output");
             assert!(
                 read > 0,
-                "D1 shell exited; see d1-shell.txt in the test run's logs"
+                "D1 shell exited; see its d1-shell*.txt in the test run's logs"
             );
             if line.starts_with('{') {
                 return serde_json::from_str(&line)

@@ -12,4 +12,5 @@ mod history;
 mod limits;
 mod logging;
 mod malformed;
+mod retention;
 mod routing;
