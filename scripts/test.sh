@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check: formatting, lints for the native and wasm targets, unit tests, and the
-# integration tests against the Worker in workerd with a throwaway local D1.
+# Runs every check: formatting, lints for the native and wasm targets, unit tests, the
+# integration tests against the Worker in workerd with a throwaway local D1, and the load check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +32,9 @@ for run in target/integration/*/; do
   echo "checked $(wc -l < "$run/secrets.txt") secrets against $(cat "$run"/logs/*.log | wc -l) log lines"
 done
 [[ "$leaks" == 0 ]] || exit 1
+
+echo "==> load: 2000 mixed requests at concurrency 50"
+node scripts/load.mjs --requests 2000 --concurrency 50
 
 # One closing line for the whole run, summed over the test binaries.
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "%d passed, %d failed\n", passed, failed }' "$log"
