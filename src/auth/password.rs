@@ -9,8 +9,9 @@ use std::fmt;
 
 use pbkdf2::password_hash::{Ident, Output, PasswordHash, PasswordHasher, SaltString};
 use pbkdf2::{Params, Pbkdf2};
-use sha2::Sha256;
 use unicode_normalization::UnicodeNormalization;
+
+use crate::auth::kdf;
 
 /// Iterations for newly made hashes: the current OWASP figure for PBKDF2-HMAC-SHA256.
 pub const DEFAULT_ITERATIONS: u32 = 600_000;
@@ -34,6 +35,13 @@ impl Password {
 
     fn as_bytes(&self) -> &[u8] {
         self.0.as_bytes()
+    }
+
+    /// The bytes a key may be derived from, or `None` for a password that is never correct
+    /// (one holding U+0000). For callers that derive the key themselves, such as through the
+    /// runtime's WebCrypto; [`StoredHash::matches`] then checks the result.
+    pub fn derivable(&self) -> Option<&[u8]> {
+        (!self.has_nul()).then(|| self.as_bytes())
     }
 
     /// Whether the password holds U+0000. HMAC pads keys with zero bytes, so a password with
@@ -112,25 +120,30 @@ impl StoredHash {
         self.iterations
     }
 
-    /// Whether `password` derives the stored hash. The comparison takes the same time wherever
-    /// the first differing byte is.
+    /// The salt this hash was made with.
+    pub fn salt(&self) -> &[u8] {
+        &self.salt
+    }
+
+    /// Whether `password` derives the stored hash, with this crate's PBKDF2 core. The comparison
+    /// takes the same time wherever the first differing byte is.
     ///
     /// Note: a password holding U+0000 is never correct (see [`Password`]).
     pub fn verify(&self, password: &Password) -> bool {
-        if password.has_nul() {
+        let Some(bytes) = password.derivable() else {
             return false;
-        }
+        };
 
         let mut derived = [0u8; HASH_BYTES];
-        pbkdf2::pbkdf2_hmac::<Sha256>(
-            password.as_bytes(),
-            &self.salt,
-            self.iterations,
-            &mut derived,
-        );
+        kdf::pbkdf2_hmac_sha256(bytes, &self.salt, self.iterations, &mut derived);
+        self.matches(&derived)
+    }
 
+    /// Whether `derived`, a key derived elsewhere from this hash's salt and iteration count, is
+    /// the stored one; in constant time, as [`StoredHash::verify`].
+    pub fn matches(&self, derived: &[u8]) -> bool {
         // `Output`'s equality is constant-time.
-        Output::new(&derived).is_ok_and(|derived| derived == self.expected)
+        Output::new(derived).is_ok_and(|derived| derived == self.expected)
     }
 }
 
