@@ -29,7 +29,8 @@ cargo build --quiet -p user-info-log-admin
 cat <<'MSG'
 ==> starting the Worker on http://127.0.0.1:8787
 
-Try it from another terminal in this directory:
+The first build takes a few minutes. Once wrangler prints "Ready on http://127.0.0.1:8787",
+try it from another terminal in this directory (Ctrl-C here stops the Worker):
 
   TOKEN=$(npm run --silent demo-token)
   curl -si -X POST http://127.0.0.1:8787/user/info/get_user_info_modification_log \

@@ -39,7 +39,8 @@ const WRONG_ACCOUNTS = 20;
 const ITERATIONS = 1000;
 
 function run(command, args) {
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, CI: "true" } });
+  const env = { ...process.env, CI: "true" };
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", env });
   if (result.status !== 0) {
     console.error(`failed: ${command} ${args.join(" ")}\n${result.stdout}${result.stderr}`);
     process.exit(1);
@@ -80,13 +81,15 @@ function writeConfig() {
 
 function seed() {
   const account = (id, password) =>
-    `INSERT INTO accounts (id, id_number, password_hash) VALUES ('${id}', '110105199001011234', '${phc(password)}');`;
+    `INSERT INTO accounts (id, id_number, password_hash)
+     VALUES ('${id}', '110105199001011234', '${phc(password)}');`;
   const sql = [];
   for (let i = 0; i < VALID_ACCOUNTS; i++) {
     sql.push(account(`load-ok-${i}`, `load-pass-${i}`));
     sql.push(
-      `INSERT INTO modification_log (account_id, data_type, value_before, value_after, changed_at_ms)
-       VALUES ('load-ok-${i}', 'email', 'a@example.com', 'b@example.com', ${1_700_000_000_000 + i});`,
+      `INSERT INTO modification_log
+         (account_id, data_type, value_before, value_after, changed_at_ms)
+       VALUES ('load-ok-${i}', 'email', 'a@example.com', 'b@example.com', ${1.7e12 + i});`,
     );
   }
   for (let i = 0; i < WRONG_ACCOUNTS; i++) sql.push(account(`load-wrong-${i}`, "right"));
@@ -104,7 +107,7 @@ async function startWorker(port) {
       "ENDPOINT_ENABLED:true", `JWT_SECRET:${SECRET}`, `ADDRESS_HASH_KEY:${SECRET}`,
       "ADDRESS_MAX_FAILURES:100000",
     ],
-    { cwd: ROOT, detached: true, stdio: ["ignore", "ignore", "ignore"], env: { ...process.env, CI: "true" } },
+    { cwd: ROOT, detached: true, stdio: "ignore", env: { ...process.env, CI: "true" } },
   );
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
@@ -137,12 +140,14 @@ async function request(n) {
   if (slot < 8) {
     const i = (round * 8 + slot) % VALID_ACCOUNTS;
     const headers = { ...json, Authorization: `Bearer ${await token(`load-ok-${i}`)}` };
-    return { kind: "valid", init: { method: "POST", headers, body: body(`load-pass-${i}`) }, expect: [200] };
+    const init = { method: "POST", headers, body: body(`load-pass-${i}`) };
+    return { kind: "valid", init, expect: [200] };
   }
   if (slot < 13) {
     const i = (round * 5 + slot - 8) % WRONG_ACCOUNTS;
     const headers = { ...json, Authorization: `Bearer ${await token(`load-wrong-${i}`)}` };
-    return { kind: "wrong password", init: { method: "POST", headers, body: body("wrong") }, expect: [401, 429] };
+    const init = { method: "POST", headers, body: body("wrong") };
+    return { kind: "wrong password", init, expect: [401, 429] };
   }
   if (slot < 17) {
     const k = round * 4 + slot - 13;
@@ -209,7 +214,8 @@ writeConfig();
 seed();
 const local = ["--local", "--persist-to", resolve(RUN_DIR, "state")];
 run("node_modules/.bin/wrangler", ["d1", "migrations", "apply", "DB", ...local]);
-run("node_modules/.bin/wrangler", ["d1", "execute", "DB", ...local, "--file", resolve(RUN_DIR, "seed.sql")]);
+const seedFile = resolve(RUN_DIR, "seed.sql");
+run("node_modules/.bin/wrangler", ["d1", "execute", "DB", ...local, "--file", seedFile]);
 
 const port = await freePort();
 const child = await startWorker(port);
@@ -226,10 +232,14 @@ latencies.sort((a, b) => a - b);
 const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
 console.log("kind\tstatus\tcount");
 for (const key of [...counts.keys()].sort()) console.log(`${key}\t${counts.get(key)}`);
-const serverErrors = [...counts].filter(([key]) => /\t5\d\d$/.test(key)).reduce((sum, [, n]) => sum + n, 0);
+const serverErrors = [...counts]
+  .filter(([key]) => /\t5\d\d$/.test(key))
+  .reduce((sum, [, n]) => sum + n, 0);
 console.log(
   `${REQUESTS} requests in ${seconds.toFixed(1)} s (${(REQUESTS / seconds).toFixed(0)}/s), ` +
     `p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms`,
 );
-console.log(`5xx: ${serverErrors}, unexpected statuses: ${unexpected}, dropped connections: ${dropped}`);
+console.log(
+  `5xx: ${serverErrors}, unexpected statuses: ${unexpected}, dropped connections: ${dropped}`,
+);
 process.exit(serverErrors === 0 && unexpected === 0 && dropped === 0 ? 0 : 1);

@@ -35,6 +35,9 @@ pub const PASSWORD_MAX_FAILURES: &str = "PASSWORD_MAX_FAILURES";
 /// Variable: length, in seconds, of the window that wrong passwords are counted in.
 pub const PASSWORD_FAILURE_WINDOW_SECONDS: &str = "PASSWORD_FAILURE_WINDOW_SECONDS";
 
+/// Variable: the most iterations a stored hash may have for the password to be checked through
+/// the runtime's WebCrypto; above it, or when WebCrypto fails, this crate's own PBKDF2 runs.
+pub const WEBCRYPTO_MAX_ITERATIONS: &str = "WEBCRYPTO_MAX_ITERATIONS";
 /// Variable: the fewest PBKDF2 iterations a stored hash may have.
 pub const PBKDF2_MIN_ITERATIONS: &str = "PBKDF2_MIN_ITERATIONS";
 /// Variable: the most PBKDF2 iterations a stored hash may have.
@@ -58,6 +61,8 @@ pub struct Config {
     /// Iteration counts a stored hash may have. A hash outside is refused as corrupt rather than
     /// run, so a damaged or hostile row cannot cost minutes of CPU.
     pub iterations: std::ops::RangeInclusive<u32>,
+    /// Hashes with at most this many iterations are checked through WebCrypto (0: never).
+    pub webcrypto_max_iterations: u32,
 }
 
 impl Config {
@@ -82,6 +87,13 @@ impl Config {
             failure_window_secs: number(&lookup, PASSWORD_FAILURE_WINDOW_SECONDS, 900, 1..=86_400)?,
             address_key: address_key(&lookup)?,
             iterations: iteration_range(&lookup)?,
+            // Deployed Workers refuse WebCrypto PBKDF2 above 100,000 iterations.
+            webcrypto_max_iterations: number(
+                &lookup,
+                WEBCRYPTO_MAX_ITERATIONS,
+                100_000,
+                0..=100_000,
+            )?,
         })
     }
 }
@@ -188,6 +200,7 @@ mod tests {
         assert_eq!(config.address_max_failures, 30);
         assert_eq!(config.failure_window_secs, 900);
         assert_eq!(config.iterations, 1_000..=2_000_000);
+        assert_eq!(config.webcrypto_max_iterations, 100_000);
         assert_eq!(config.token_policy.issuer, None);
         assert_eq!(config.token_policy.audience, None);
     }
@@ -274,6 +287,7 @@ mod tests {
             (JWT_LEEWAY_SECONDS, "+60"),
             (PASSWORD_MAX_FAILURES, "0"),
             (PASSWORD_FAILURE_WINDOW_SECONDS, "ten"),
+            (WEBCRYPTO_MAX_ITERATIONS, "100001"),
         ] {
             let result = load(&[
                 (ENDPOINT_ENABLED, "true"),

@@ -68,7 +68,8 @@ pub enum Variant {
     Closed,
     /// No key at all: no signing secret and an empty JWK set.
     NoKeys,
-    /// A 30-day retention policy, with its scheduled job callable at `/__scheduled`, over a
+    /// A 30-day retention policy, with its scheduled job callable at
+    /// `/cdn-cgi/handler/scheduled`, over a
     /// database of its own ([`TestApp::retention_sql`]): the job deletes old rows, and other
     /// tests' rows must not be among them.
     Retention,
@@ -283,9 +284,6 @@ impl TestApp {
         );
         for var in variant.vars() {
             dev.push_str(&format!(" '{var}'"));
-        }
-        if variant == Variant::Retention {
-            dev.push_str(" --test-scheduled");
         }
 
         // The keeper shell leads its own process group and runs wrangler (and so workerd) in

@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+use user_info_log::auth::password::{hash_password, Password};
+
 use crate::helpers::{app, Req};
 
 #[test]
@@ -35,6 +37,50 @@ fn each_request_logs_one_line_with_its_outcome_and_request_id() {
             "a secret was logged: {line}"
         );
     }
+}
+
+#[test]
+fn passwords_are_checked_by_webcrypto_up_to_its_cap_and_by_the_wasm_core_above() {
+    let app = app();
+    // WEBCRYPTO_MAX_ITERATIONS is 100,000 by default; the hashes are made natively, by the
+    // pbkdf2 crate, so each path must derive exactly what it derives.
+    let cases = [
+        ("kdf-webcrypto", 100_000, "webcrypto"),
+        ("kdf-wasm", 100_001, "wasm"),
+    ];
+    let mut markers = Vec::new();
+    for (account, iterations, _) in cases {
+        let token = app.seed_account(account, "110000000000001234", "kdf password");
+        let phc = hash_password(
+            &Password::new("kdf password"),
+            iterations,
+            b"kdf-salt-16bytes",
+        );
+        app.set_password_hash(account, &phc.unwrap());
+
+        let right = Req::with_credentials(&token, "kdf password")
+            .header("cf-ray", format!("ray-{account}-right").as_bytes())
+            .send();
+        let wrong = Req::with_credentials(&token, "kdf passwore")
+            .header("cf-ray", format!("ray-{account}-wrong").as_bytes())
+            .send();
+
+        assert_eq!(right.status, 200, "{account}: {:?}", right.json());
+        wrong.assert_error(401, "10004", "Password is incorrect");
+        markers.push(format!("ray-{account}-right"));
+        markers.push(format!("ray-{account}-wrong"));
+    }
+
+    let markers: Vec<&str> = markers.iter().map(String::as_str).collect();
+    let lines = wait_for_lines(app, &markers);
+    let kdfs: Vec<String> = lines
+        .iter()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["kdf"].to_string())
+        .collect();
+    assert_eq!(
+        kdfs,
+        [r#""webcrypto""#, r#""webcrypto""#, r#""wasm""#, r#""wasm""#]
+    );
 }
 
 /// The Worker's log lines holding each of `markers`, in that order, waiting for wrangler to

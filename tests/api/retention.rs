@@ -27,11 +27,11 @@ fn ages_in_days(account: &str, now_ms: i64) -> Vec<i64> {
     .collect()
 }
 
-/// Runs the Cron Trigger once, as `wrangler dev --test-scheduled` allows.
+/// Runs the Cron Trigger once, through the local runtime's handler for it.
 fn run_job() {
     let response = Req::post()
         .method("GET")
-        .path("/__scheduled?cron=17+3+*+*+*")
+        .path("/cdn-cgi/handler/scheduled?cron=17+3+*+*+*")
         .send_to(Variant::Retention);
     assert_eq!(
         response.status,
