@@ -20,7 +20,8 @@ use crate::config::Config;
 use crate::cors::{CorsPolicy, ALLOWED_HEADERS, CORS_ALLOWED_ORIGINS, PREFLIGHT_MAX_AGE_SECS};
 use crate::error::{ApiError, Result};
 use crate::modification_log::{AccountRow, LogPage, LogRow, ACCOUNT_QUERY, LOG_QUERY};
-use crate::request::{check_content_type, check_declared_length, LogRequest, MAX_BODY_BYTES};
+use crate::request::MAX_BODY_BYTES;
+use crate::request::{check_content_type, check_declared_length, ray_id, LogRequest};
 use crate::retention::{self, BATCH_ROWS, DELETE_EXPIRED, MAX_BATCHES, SET_POLICY};
 
 /// The one path this Worker serves.
@@ -31,11 +32,12 @@ const DATABASE: &str = "DB";
 
 /// Routes a request and turns every outcome into an enveloped response.
 pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
-    let request_id = header(&req, "cf-ray");
+    let ray = header(&req, "cf-ray");
     let log = RequestLog {
-        method: req.method(),
+        // The runtime's own text: `Request::method` turns a method it does not know into GET.
+        method: req.inner().method(),
         path: req.path(),
-        request_id: request_id.as_deref(),
+        request_id: ray_id(ray.as_deref()),
         started_ms: Date::now().as_millis(),
         kdf: Cell::new(None),
     };
@@ -44,7 +46,8 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         .allowed(header(&req, "Origin").as_deref())
         .map(str::to_owned);
 
-    if log.path == LOG_PATH && log.method == Method::Options {
+    let method = req.method();
+    if log.path == LOG_PATH && method == Method::Options {
         if let Some(origin) = &origin {
             log.write(204, None, None);
             return preflight(origin);
@@ -53,7 +56,7 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
 
     let outcome = if log.path != LOG_PATH {
         Err(ApiError::NotFound)
-    } else if log.method != Method::Post {
+    } else if method != Method::Post {
         Err(ApiError::MethodNotAllowed)
     } else {
         get_modification_log(&mut req, &env, &log).await
@@ -462,9 +465,9 @@ async fn delete_expired(env: &Env) -> Result<Option<(u32, u64)>> {
 
 /// What the log line says about a request besides its outcome.
 struct RequestLog<'a> {
-    method: Method,
+    method: String,
     path: String,
-    /// The `cf-ray` header, which Cloudflare sets on every request it forwards.
+    /// The `cf-ray` header, which Cloudflare sets on every request it forwards, when well-formed.
     request_id: Option<&'a str>,
     /// When the request arrived. Inside workerd the clock only moves across I/O, so the logged
     /// duration covers the database round trips, not the CPU spent hashing.
@@ -480,7 +483,7 @@ impl RequestLog<'_> {
         // Unknown paths and ids are whatever the client sent; cap them so a line stays small.
         let capped = |text: &str| text.chars().take(200).collect::<String>();
         let line = serde_json::json!({
-            "method": self.method.to_string(),
+            "method": capped(&self.method),
             "path": capped(&self.path),
             "status": status,
             "code": code,

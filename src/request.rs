@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::auth::password::Password;
@@ -43,6 +43,22 @@ pub fn check_content_type(value: Option<&str>) -> Result<()> {
     }
 }
 
+/// The request id to log: the `cf-ray` header when it has the form Cloudflare gives it (16 hex
+/// digits, then optionally `-` and a data-centre code of 3 capital letters), else nothing.
+///
+/// Cloudflare sets the header on every request it forwards, but off Cloudflare (or should that
+/// ever change) it is whatever the client sent, and a log line must not carry arbitrary client
+/// text such as a token.
+pub fn ray_id(value: Option<&str>) -> Option<&str> {
+    let value = value?;
+    let (hex, colo) = value.split_once('-').unwrap_or((value, ""));
+
+    let hex_ok = hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    let colo_ok = colo.is_empty() && !value.contains('-')
+        || colo.len() == 3 && colo.bytes().all(|b| b.is_ascii_uppercase());
+    (hex_ok && colo_ok).then_some(value)
+}
+
 /// The parsed body: a JSON object with exactly one string `user_password`.
 pub struct LogRequest {
     /// The re-entered password, normalised.
@@ -59,7 +75,11 @@ impl LogRequest {
             return Err(ApiError::InvalidRequest("body over the size limit"));
         }
 
-        let raw: RawBody = serde_json::from_slice(body)
+        // The whole body must be UTF-8, ignored members included; serde_json checks only the
+        // strings it decodes.
+        let text =
+            std::str::from_utf8(body).map_err(|_| ApiError::InvalidRequest("body is not UTF-8"))?;
+        let raw: RawBody = serde_json::from_str(text)
             .map_err(|_| ApiError::InvalidRequest("body is not the documented JSON object"))?;
 
         if raw.user_password.len() > MAX_PASSWORD_BYTES {
@@ -103,7 +123,9 @@ impl<'de> Visitor<'de> for RawBodyVisitor {
                 }
                 password = Some(map.next_value()?);
             } else {
-                map.next_value::<IgnoredAny>()?;
+                // Decoded rather than skipped, so an unpaired surrogate escape (`"\ud800"`) in
+                // an ignored member is refused like one in the password.
+                map.next_value::<serde_json::Value>()?;
             }
         }
 
@@ -206,9 +228,42 @@ mod tests {
     }
 
     #[test]
+    fn only_ray_ids_of_cloudflare_form_are_kept() {
+        for kept in [
+            "8c1f0a2b3c4d5e6f-FRA",
+            "8c1f0a2b3c4d5e6f",
+            "0123456789ABCDEF-SJC",
+        ] {
+            assert_eq!(ray_id(Some(kept)), Some(kept));
+        }
+        for dropped in [
+            "",
+            "ray-logging-1",
+            "8c1f0a2b3c4d5e6f-",
+            "8c1f0a2b3c4d5e6f-fra",
+            "8c1f0a2b3c4d5e6f-FRAN",
+            "8c1f0a2b3c4d5e6-FRA",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2ln",
+        ] {
+            assert_eq!(ray_id(Some(dropped)), None, "{dropped:?}");
+        }
+        assert_eq!(ray_id(None), None);
+    }
+
+    #[test]
     fn invalid_utf8_is_rejected() {
         let body = b"{\"user_password\":\"\xff\xfe\"}";
 
         assert!(LogRequest::parse(body).is_err());
+    }
+
+    #[test]
+    fn bad_text_in_an_ignored_member_is_rejected_too() {
+        let invalid_utf8 = b"{\"x\":\"\xff\",\"user_password\":\"pw\"}";
+
+        assert!(LogRequest::parse(invalid_utf8).is_err());
+        assert!(!parses(r#"{"x":"\ud800","user_password":"pw"}"#));
+        assert!(!parses(r#"{"x":["\udc00"],"user_password":"pw"}"#));
+        assert!(parses(r#"{"x":"\ud83d\ude00","user_password":"pw"}"#));
     }
 }

@@ -12,15 +12,28 @@ fn each_request_logs_one_line_with_its_outcome_and_request_id() {
     let token = app.seed_account("logging-line", "110000000000001234", "secret pw 42");
 
     Req::with_credentials(&token, "secret pw 42")
-        .header("cf-ray", b"ray-logging-1")
+        .header("cf-ray", b"10661e0000000001-TST")
         .send();
     Req::with_credentials(&token, "wrong pw 42")
-        .header("cf-ray", b"ray-logging-2")
+        .header("cf-ray", b"10661e0000000002-TST")
+        .send();
+    // A cf-ray that is not of Cloudflare's form is client text, and is not logged.
+    Req::with_credentials(&token, "secret pw 42")
+        .path("/logging/unlike-a-ray")
+        .header("cf-ray", token.as_bytes())
         .send();
 
-    let lines = wait_for_lines(app, &["ray-logging-1", "ray-logging-2"]);
+    let lines = wait_for_lines(
+        app,
+        &[
+            "10661e0000000001-TST",
+            "10661e0000000002-TST",
+            r#""path":"/logging/unlike-a-ray""#,
+        ],
+    );
     let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
     let second: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+    let third: serde_json::Value = serde_json::from_str(&lines[2]).unwrap();
     assert_eq!(
         (first["status"].as_u64(), first["code"].as_str()),
         (Some(200), Some("10000"))
@@ -30,6 +43,8 @@ fn each_request_logs_one_line_with_its_outcome_and_request_id() {
         (Some(401), Some("10004"))
     );
     assert_eq!(first["method"], "POST");
+    assert_eq!(first["request_id"], "10661e0000000001-TST");
+    assert_eq!(third["request_id"], serde_json::Value::Null, "{third}");
     assert!(first["duration_ms"].is_u64(), "{first}");
     for line in &lines {
         assert!(
@@ -44,12 +59,9 @@ fn passwords_are_checked_by_webcrypto_up_to_its_cap_and_by_the_wasm_core_above()
     let app = app();
     // WEBCRYPTO_MAX_ITERATIONS is 100,000 by default; the hashes are made natively, by the
     // pbkdf2 crate, so each path must derive exactly what it derives.
-    let cases = [
-        ("kdf-webcrypto", 100_000, "webcrypto"),
-        ("kdf-wasm", 100_001, "wasm"),
-    ];
+    let cases = [("kdf-webcrypto", 100_000, 0xa), ("kdf-wasm", 100_001, 0xb)];
     let mut markers = Vec::new();
-    for (account, iterations, _) in cases {
+    for (account, iterations, ray) in cases {
         let token = app.seed_account(account, "110000000000001234", "kdf password");
         let phc = hash_password(
             &Password::new("kdf password"),
@@ -58,17 +70,19 @@ fn passwords_are_checked_by_webcrypto_up_to_its_cap_and_by_the_wasm_core_above()
         );
         app.set_password_hash(account, &phc.unwrap());
 
+        let right_ray = format!("{ray:x}000000000000001-TST");
+        let wrong_ray = format!("{ray:x}000000000000002-TST");
         let right = Req::with_credentials(&token, "kdf password")
-            .header("cf-ray", format!("ray-{account}-right").as_bytes())
+            .header("cf-ray", right_ray.as_bytes())
             .send();
         let wrong = Req::with_credentials(&token, "kdf passwore")
-            .header("cf-ray", format!("ray-{account}-wrong").as_bytes())
+            .header("cf-ray", wrong_ray.as_bytes())
             .send();
 
         assert_eq!(right.status, 200, "{account}: {:?}", right.json());
         wrong.assert_error(401, "10004", "Password is incorrect");
-        markers.push(format!("ray-{account}-right"));
-        markers.push(format!("ray-{account}-wrong"));
+        markers.push(right_ray);
+        markers.push(wrong_ray);
     }
 
     let markers: Vec<&str> = markers.iter().map(String::as_str).collect();

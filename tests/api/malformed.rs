@@ -111,6 +111,18 @@ fn forty_malformed_requests_get_their_documented_answers_and_the_worker_keeps_se
             "10003",
         ),
         (
+            "invalid utf-8 in an ignored member",
+            body(b"{\"x\":\"\xff\",\"user_password\":\"pw\"}"),
+            400,
+            "10003",
+        ),
+        (
+            "lone surrogate in an ignored member",
+            body(br#"{"x":"\ud800","user_password":"pw"}"#),
+            400,
+            "10003",
+        ),
+        (
             "byte order mark",
             body(b"\xef\xbb\xbf{\"user_password\":\"pw\"}"),
             400,
