@@ -87,7 +87,7 @@ export default {
     )
       .bind(claims.sub, now)
       .first();
-    if (attempt.attempts > 5) return envelope(429, "10005", "Too many password attempts, please try again later");
+    if (attempt.attempts > Number(env.PASSWORD_MAX_FAILURES ?? 5)) return envelope(429, "10005", "Too many password attempts, please try again later");
     if (!(await passwordMatches(body.user_password, account.password_hash))) {
       return envelope(401, "10004", "Password is incorrect");
     }
