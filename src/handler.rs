@@ -1,34 +1,29 @@
-//! The Worker's HTTP side: routing, the endpoint's steps, D1 access and the log line.
+//! The Worker's HTTP side: routing, the endpoint's steps, the password check and the log line.
 //!
 //! Everything here needs the Workers runtime; the decisions it applies live in the pure modules
-//! so they are tested natively.
+//! so they are tested natively, and the database work lives in `store`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use futures_util::StreamExt;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
-use worker::{console_error, console_log, console_warn, D1Database, Env, Headers, Method};
+use worker::{console_error, console_log, console_warn, Env, Headers, Method};
 use worker::{Date, Request, Response};
 
-use crate::auth::attempts::RESET_ACCOUNT_ATTEMPTS;
-use crate::auth::attempts::{Reservation, PRUNE_ADDRESS_ATTEMPTS, REFUND_ADDRESS_ATTEMPT};
-use crate::auth::attempts::{RESERVE_ACCOUNT_ATTEMPT, RESERVE_ADDRESS_ATTEMPT};
 use crate::auth::password::{Password, StoredHash};
-use crate::auth::token::{AccountId, BearerToken, TokenVerifier};
+use crate::auth::token::{BearerToken, TokenVerifier};
 use crate::config::Config;
 use crate::cors::{CorsPolicy, ALLOWED_HEADERS, CORS_ALLOWED_ORIGINS, PREFLIGHT_MAX_AGE_SECS};
 use crate::error::{ApiError, Result};
-use crate::modification_log::{AccountRow, LogPage, LogRow, ACCOUNT_QUERY, LOG_QUERY};
+use crate::modification_log::LogPage;
 use crate::request::MAX_BODY_BYTES;
 use crate::request::{check_content_type, check_declared_length, ray_id, LogRequest};
-use crate::retention::{self, BATCH_ROWS, DELETE_EXPIRED, MAX_BATCHES, SET_POLICY};
+use crate::retention;
+use crate::store::{Attempt, Store};
 
 /// The one path this Worker serves.
 pub const LOG_PATH: &str = "/user/info/get_user_info_modification_log";
-
-/// Name of the D1 binding in `wrangler.toml`.
-const DATABASE: &str = "DB";
 
 /// Routes a request and turns every outcome into an enveloped response.
 pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
@@ -88,44 +83,43 @@ fn preflight(origin: &str) -> worker::Result<Response> {
 
 /// `POST /user/info/get_user_info_modification_log`: see "The endpoint" in `docs/API.md`.
 ///
-/// The steps run in the documented order, each able to end the request: switch, token, body,
-/// attempt limit, password, read.
+/// The steps answer in the documented order: switch, token (and its account), body, attempt
+/// limit, password, read. The body is read and checked before the account is, but its verdict
+/// waits until the account has been found: that way the account read and the attempt
+/// reservations share one database round trip, and a token that names no account still learns
+/// nothing about the body rules.
 async fn get_modification_log(
     req: &mut Request,
     env: &Env,
     log: &RequestLog<'_>,
 ) -> Result<String> {
-    let config = Config::load(|name| lookup(env, name))?;
+    let config = config(env)?;
     let now_ms = Date::now().as_millis() as i64;
 
-    let token = BearerToken::from_header(header(req, "Authorization").as_deref())?;
+    let bearer = BearerToken::from_header(header(req, "Authorization").as_deref())?;
     let now = chrono::DateTime::from_timestamp_millis(now_ms)
         .ok_or_else(|| ApiError::internal("clock", "runtime time out of range"))?;
-    let verifier = TokenVerifier::new(&config.keys, &config.token_policy);
-    let verified = verifier.verify(&token, now)?;
-    let account_id = verified.account;
-    let db = env
-        .d1(DATABASE)
-        .map_err(|e| ApiError::internal("d1 binding", e))?;
-    let account = read_account(&db, &account_id).await?;
-    if verified.generation < account.token_generation {
-        return Err(ApiError::InvalidToken("token revoked (older generation)"));
-    }
+    let token = TokenVerifier::new(&config.keys, &config.token_policy).verify(&bearer, now)?;
 
-    check_content_type(header(req, "Content-Type").as_deref())?;
-    check_declared_length(header(req, "Content-Length").as_deref())?;
-    let body = read_body(req).await?;
-    let request = LogRequest::parse(&body)?;
+    let body = read_request(req).await;
+    let store = Store::open(env)?;
+    let request = match body {
+        Ok(request) => request,
+        Err(error) => {
+            store.account(&token).await?;
+            return Err(error);
+        }
+    };
 
     let address_hash = config
         .address_key
         .hash(header(req, "CF-Connecting-IP").as_deref());
     let attempt = Attempt {
-        account: &account_id,
+        token: &token,
         address_hash: &address_hash,
         now_ms,
     };
-    attempt.reserve(&db, &config).await?;
+    let account = store.account_and_reserve(&attempt, &config).await?;
 
     let stored = StoredHash::parse(&account.password_hash)
         .map_err(|e| ApiError::internal("stored password hash", e))?;
@@ -142,8 +136,34 @@ async fn get_modification_log(
         return Err(ApiError::WrongPassword);
     }
 
-    let rows = attempt.succeed_and_read_log(&db, &config).await?;
+    let rows = store.succeed_and_read_log(&attempt, &config).await?;
     Ok(LogPage::from_rows(&account.id_number, rows)?.envelope())
+}
+
+/// The configuration, read once per isolate: variables and secrets cannot change while an
+/// isolate lives (a new deployment, or `wrangler dev` reloading, starts new ones), and parsing
+/// the key set again for every request would be wasted work. A faulty configuration is not
+/// kept, so its error is reported, and logged, on every request.
+fn config(env: &Env) -> Result<Rc<Config>> {
+    thread_local! {
+        static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
+    }
+
+    if let Some(config) = CONFIG.with(|cached| cached.borrow().clone()) {
+        return Ok(config);
+    }
+    let config = Rc::new(Config::load(|name| lookup(env, name))?);
+    CONFIG.with(|cached| *cached.borrow_mut() = Some(Rc::clone(&config)));
+    Ok(config)
+}
+
+/// The body's verdict: content type, declared length, then the body itself, read and parsed.
+async fn read_request(req: &mut Request) -> Result<LogRequest> {
+    check_content_type(header(req, "Content-Type").as_deref())?;
+    check_declared_length(header(req, "Content-Length").as_deref())?;
+
+    let body = read_body(req).await?;
+    LogRequest::parse(&body)
 }
 
 /// Checks the password, through WebCrypto when the hash's iteration count allows it (native code,
@@ -231,131 +251,9 @@ async fn read_body(req: &mut Request) -> Result<Vec<u8>> {
     Ok(body)
 }
 
-/// The token's account; a token naming no account is as invalid as a badly signed one.
-async fn read_account(db: &D1Database, account: &AccountId) -> Result<AccountRow> {
-    let args = [account.as_str().into()];
-
-    first::<AccountRow>(db, ACCOUNT_QUERY, &args, "read account")
-        .await?
-        .ok_or(ApiError::InvalidToken("token names no account"))
-}
-
 /// A request header's value; a header the runtime cannot read counts as absent.
 fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
-}
-
-/// One password attempt: whose it is, where it comes from, and when.
-struct Attempt<'a> {
-    account: &'a AccountId,
-    /// The keyed hash of the client address, never the address.
-    address_hash: &'a str,
-    now_ms: i64,
-}
-
-impl Attempt<'_> {
-    /// Counts the attempt against the address's limit and then the account's, in one batch, and
-    /// refuses it when either is over. The refusal is the same either way, so it tells nothing
-    /// about the password or which limit was met.
-    async fn reserve(&self, db: &D1Database, config: &Config) -> Result<()> {
-        let now = JsValue::from_f64(self.now_ms as f64);
-        let window = JsValue::from_f64(f64::from(config.failure_window_secs) * 1_000.0);
-        let address: JsValue = self.address_hash.into();
-        let statements = vec![
-            bind(
-                db,
-                RESERVE_ADDRESS_ATTEMPT,
-                &[address.clone(), now.clone(), window.clone()],
-            )?,
-            bind(
-                db,
-                RESERVE_ACCOUNT_ATTEMPT,
-                &[
-                    self.account.as_str().into(),
-                    now,
-                    window,
-                    address,
-                    JsValue::from_f64(f64::from(config.address_max_failures)),
-                ],
-            )?,
-        ];
-
-        let results = db
-            .batch(statements)
-            .await
-            .map_err(|e| ApiError::internal("reserve password attempt", e))?;
-        let reservation = |index: usize| -> Result<Option<Reservation>> {
-            let Some(result) = results.get(index) else {
-                return Err(ApiError::internal(
-                    "reserve password attempt",
-                    "missing result",
-                ));
-            };
-            let rows = result
-                .results::<Reservation>()
-                .map_err(|e| ApiError::internal("decode attempt count", e))?;
-            Ok(rows.into_iter().next())
-        };
-
-        let address = reservation(0)?.ok_or_else(|| {
-            ApiError::internal("reserve password attempt", "address upsert returned no row")
-        })?;
-        let window_secs = config.failure_window_secs;
-        address.check(config.address_max_failures, window_secs, self.now_ms)?;
-        match reservation(1)? {
-            Some(account) => account.check(config.max_failures, window_secs, self.now_ms),
-            None => Err(ApiError::internal(
-                "reserve password attempt",
-                "account upsert returned no row while the address was within its limit",
-            )),
-        }
-    }
-
-    /// After a correct password: clears the account's count, gives the address its attempt
-    /// back, prunes expired address counters and reads the history, all in one D1 batch, which
-    /// runs as a single transaction.
-    async fn succeed_and_read_log(&self, db: &D1Database, config: &Config) -> Result<Vec<LogRow>> {
-        let account: JsValue = self.account.as_str().into();
-        let expired_before = self.now_ms - i64::from(config.failure_window_secs) * 1_000;
-        let statements = vec![
-            bind(db, RESET_ACCOUNT_ATTEMPTS, std::slice::from_ref(&account))?,
-            bind(db, REFUND_ADDRESS_ATTEMPT, &[self.address_hash.into()])?,
-            bind(
-                db,
-                PRUNE_ADDRESS_ATTEMPTS,
-                &[JsValue::from_f64(expired_before as f64)],
-            )?,
-            bind(db, LOG_QUERY, &[account])?,
-        ];
-
-        let results = db
-            .batch(statements)
-            .await
-            .map_err(|e| ApiError::internal("read log", e))?;
-        let log = results
-            .last()
-            .ok_or_else(|| ApiError::internal("read log", "batch returned no result"))?;
-        log.results::<LogRow>()
-            .map_err(|e| ApiError::internal("decode log rows", e))
-    }
-}
-
-fn bind(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<worker::D1PreparedStatement> {
-    db.prepare(sql)
-        .bind(args)
-        .map_err(|e| ApiError::internal("bind statement", e))
-}
-
-async fn first<T: DeserializeOwned>(
-    db: &D1Database,
-    sql: &str,
-    args: &[JsValue],
-    context: &str,
-) -> Result<Option<T>> {
-    bind(db, sql, args)?
-        .first::<T>(None)
-        .await
-        .map_err(|e| ApiError::internal(context, e))
 }
 
 /// A variable or secret as text; `None` when unset. A TOML boolean or number in `[vars]` reads
@@ -407,7 +305,14 @@ fn respond(outcome: Result<String>, origin: Option<&str>) -> worker::Result<Resp
 /// Deletes log rows older than `LOG_RETENTION_DAYS`, in batches, and logs one JSON line saying
 /// what it did. Nothing is deleted when the variable is unset.
 pub async fn apply_retention(env: Env) {
-    let line = match delete_expired(&env).await {
+    let deleted = async {
+        let Some(keep_days) = retention::keep_days(|name| lookup(&env, name))? else {
+            return Ok(None);
+        };
+        let deleted = Store::open(&env)?.apply_retention(keep_days).await?;
+        Ok::<_, ApiError>(Some((keep_days, deleted)))
+    };
+    let line = match deleted.await {
         Ok(None) => serde_json::json!({"job": "retention", "keep_days": null, "deleted": 0}),
         Ok(Some((keep_days, deleted))) => {
             serde_json::json!({"job": "retention", "keep_days": keep_days, "deleted": deleted})
@@ -422,45 +327,6 @@ pub async fn apply_retention(env: Env) {
         }
     };
     console_log!("{line}");
-}
-
-/// Writes the policy, then deletes up to [`BATCH_ROWS`] rows at a time until none are left or
-/// [`MAX_BATCHES`] have run. Returns the policy and the rows deleted.
-async fn delete_expired(env: &Env) -> Result<Option<(u32, u64)>> {
-    let Some(keep_days) = retention::keep_days(|name| lookup(env, name))? else {
-        return Ok(None);
-    };
-    let db = env
-        .d1(DATABASE)
-        .map_err(|e| ApiError::internal("d1 binding", e))?;
-    let days = JsValue::from_f64(f64::from(keep_days));
-    bind(&db, SET_POLICY, std::slice::from_ref(&days))?
-        .run()
-        .await
-        .map_err(|e| ApiError::internal("retention policy", e))?;
-
-    let mut deleted = 0;
-    for _ in 0..MAX_BATCHES {
-        let result = bind(
-            &db,
-            DELETE_EXPIRED,
-            &[days.clone(), JsValue::from_f64(f64::from(BATCH_ROWS))],
-        )?
-        .run()
-        .await
-        .map_err(|e| ApiError::internal("retention delete", e))?;
-        let changes = result
-            .meta()
-            .ok()
-            .flatten()
-            .and_then(|meta| meta.changes)
-            .unwrap_or(0) as u64;
-        deleted += changes;
-        if changes < u64::from(BATCH_ROWS) {
-            break;
-        }
-    }
-    Ok(Some((keep_days, deleted)))
 }
 
 /// What the log line says about a request besides its outcome.

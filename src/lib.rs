@@ -4,8 +4,8 @@
 //! twice: with a bearer token and with their password, typed again. The contract is in
 //! `docs/API.md`.
 //!
-//! The modules other than `handler` hold pure logic with no Workers types, so they build and test
-//! natively and the operator tools in `admin/` share them.
+//! The modules other than `handler` and `store` hold pure logic with no Workers types, so they
+//! build and test natively and the operator tools in `admin/` share them.
 
 #![warn(missing_docs)]
 
@@ -19,6 +19,8 @@ pub mod retention;
 
 #[cfg(target_arch = "wasm32")]
 mod handler;
+#[cfg(target_arch = "wasm32")]
+mod store;
 
 #[cfg(target_arch = "wasm32")]
 #[worker::event(fetch)]

@@ -1,7 +1,8 @@
 //! The limits on password attempts: per account, and, looser, per client address.
 //!
 //! Each request that reaches the password check first reserves an attempt against both limits,
-//! in one D1 batch (a single transaction), and only then runs PBKDF2. Requests arriving together
+//! in one D1 batch (a single transaction) that also reads the account, and only then runs
+//! PBKDF2. Requests arriving together
 //! therefore each see their own count, and once a count passes its limit no further hashing
 //! happens until its window closes.
 //!
@@ -19,28 +20,36 @@ use sha2::Sha256;
 use crate::error::{ApiError, Result};
 
 /// Reserves one attempt for address hash `?1` at time `?2` (epoch milliseconds), opening a new
-/// window when the current one, `?3` milliseconds long, has passed. Returns the count so far in
-/// the window and when the window started.
+/// window when the current one, `?3` milliseconds long, has passed; but only when account `?4`
+/// exists and its token generation is at most `?5`, the token's. Returns the count so far in the
+/// window and when the window started, or no row when the token is no good.
+///
+/// Runs in the batch that reads the account ([`crate::modification_log::ACCOUNT_QUERY`]), so the
+/// request needs one database round trip for both; the condition keeps a token that names no
+/// account, or a revoked one, from counting as an attempt.
 ///
 /// In SQLite's `DO UPDATE`, unqualified columns name the stored row before the update, so both
-/// assignments see the old window start.
+/// assignments see the old window start. (An `INSERT ... SELECT` with an upsert needs its
+/// `WHERE`, which SQLite's parser requires to tell `ON CONFLICT` from a join.)
 pub const RESERVE_ADDRESS_ATTEMPT: &str = r#"
 INSERT INTO address_attempts (address_hash, attempts, window_started_ms)
-VALUES (?1, 1, ?2)
+SELECT ?1, 1, ?2
+WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?4 AND token_generation <= ?5)
 ON CONFLICT (address_hash) DO UPDATE SET
     attempts = CASE WHEN window_started_ms <= ?2 - ?3 THEN 1 ELSE attempts + 1 END,
     window_started_ms = CASE WHEN window_started_ms <= ?2 - ?3 THEN ?2 ELSE window_started_ms END
 RETURNING attempts, window_started_ms
 "#;
 
-/// Reserves one attempt for account `?1`, like [`RESERVE_ADDRESS_ATTEMPT`], but only while the
-/// address `?4` is within its limit of `?5`: runs after it in the same batch, and returns no row
-/// when the address is over, so an address that is shut out does not also use up the accounts it
-/// tries.
+/// Reserves one attempt for account `?1`, like [`RESERVE_ADDRESS_ATTEMPT`] and on the same
+/// condition on the token's generation `?6`, but also only while the address `?4` is within its
+/// limit of `?5`: runs after it in the same batch, and returns no row when the address is over,
+/// so an address that is shut out does not also use up the accounts it tries.
 pub const RESERVE_ACCOUNT_ATTEMPT: &str = r#"
 INSERT INTO password_attempts (account_id, attempts, window_started_ms)
 SELECT ?1, 1, ?2
 WHERE (SELECT attempts FROM address_attempts WHERE address_hash = ?4) <= ?5
+    AND EXISTS (SELECT 1 FROM accounts WHERE id = ?1 AND token_generation <= ?6)
 ON CONFLICT (account_id) DO UPDATE SET
     attempts = CASE WHEN window_started_ms <= ?2 - ?3 THEN 1 ELSE attempts + 1 END,
     window_started_ms = CASE WHEN window_started_ms <= ?2 - ?3 THEN ?2 ELSE window_started_ms END

@@ -4,7 +4,7 @@
 
 use user_info_log::auth::attempts::AddressKey;
 
-use crate::helpers::{app, Req, ADDRESS_KEY, ADDRESS_MAX_FAILURES};
+use crate::helpers::{app, token_for, Req, ADDRESS_KEY, ADDRESS_MAX_FAILURES};
 
 /// The attempts stored for `address`, found by its keyed hash as the Worker stores it.
 fn stored_attempts(address: &str) -> Option<u64> {
@@ -132,4 +132,29 @@ fn a_correct_password_gives_back_only_its_own_attempt_and_no_address_is_stored()
             "{hash}"
         );
     }
+}
+
+#[test]
+fn tokens_naming_no_account_or_revoked_get_10001_before_body_errors_and_count_nothing() {
+    let app = app();
+    let address = "203.0.113.44";
+    let revoked = app.seed_account("limit-revoked", "110000000000001234", "right pw");
+    app.sql("UPDATE accounts SET token_generation = 1 WHERE id = 'limit-revoked';");
+    let ghost = token_for("limit-no-such-account");
+
+    for token in [&revoked, &ghost] {
+        for req in [
+            Req::with_credentials(token, "right pw"),
+            Req::with_credentials(token, "wrong pw"),
+            Req::with_credentials(token, "right pw").without("Content-Type"),
+            Req::post().bearer(token).body(b"{not json"),
+        ] {
+            let response = req.client_address(address).send();
+            response.assert_error(401, "10001", "Token expired or invalid");
+        }
+    }
+
+    assert_eq!(stored_attempts(address), None, "the address was charged");
+    let charged = app.query("SELECT * FROM password_attempts WHERE account_id = 'limit-revoked';");
+    assert_eq!(charged, Vec::<serde_json::Value>::new());
 }
