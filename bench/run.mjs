@@ -2,6 +2,7 @@
 //
 //   npm run bench                 (the whole suite, about 10 minutes)
 //   node bench/run.mjs --quick    (fewer requests and no 1,000,000-row data set)
+//   node bench/run.mjs --only pbkdf2,size   (some of: cold, pbkdf2, load, size, scale)
 //
 // Every comparison is measured side by side in the same run, alternating the two sides round by
 // round so that a noisy moment on a shared machine hits both; each figure is a median of at
@@ -17,11 +18,14 @@
 //            against the JavaScript baseline in bench/js-worker on the same workerd and D1 data.
 //   size     the deployed bundle, raw and gzip; time from starting wrangler dev to the first
 //            answer (cold start), Rust against JavaScript.
+//   profiles (only with --only profiles) release-profile and wasm-opt variants: each built into
+//            a copy of build/ and run beside the default build, alternating round by round:
+//            bundle size and the wasm core's time at 600,000 iterations.
 //   scale    a local D1 with 1,000,000 log rows over 10,000 accounts: the endpoint's latency for
 //            accounts with 10, 1,000 and 100,000 rows, and the list query's plan.
 import { spawn, spawnSync } from "node:child_process";
 import { pbkdf2Sync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus } from "node:os";
 import { resolve } from "node:path";
@@ -29,7 +33,14 @@ import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { SignJWT } from "jose";
 
-const { values: flags } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    // "profiles" is left out of the default: it rebuilds the Worker once per variant.
+    only: { type: "string", default: "cold,pbkdf2,load,size,scale" },
+  },
+});
+const wanted = new Set(flags.only.split(","));
 const ROUNDS = 5;
 const ROOT = resolve(import.meta.dirname, "..");
 const RUN_DIR = resolve(ROOT, "target/bench");
@@ -87,7 +98,8 @@ const token = (sub) =>
     .sign(new TextEncoder().encode(SECRET));
 
 // wrangler.toml without its [build] step, with `main` made absolute.
-function rustConfig() {
+// `build` is the folder holding the built Worker (`build/` unless a profile variant's copy).
+function rustConfig(build = resolve(ROOT, "build"), name = "wrangler.toml") {
   let inBuild = false;
   const kept = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8")
     .split("\n")
@@ -95,8 +107,8 @@ function rustConfig() {
       if (line.startsWith("[")) inBuild = line.trim() === "[build]";
       return !inBuild;
     });
-  const path = resolve(RUN_DIR, "wrangler.toml");
-  const main = `main = "${ROOT}/build/worker/shim.mjs"`;
+  const path = resolve(RUN_DIR, name);
+  const main = `main = "${build}/worker/shim.mjs"`;
   writeFileSync(path, kept.join("\n").replace('main = "build/worker/shim.mjs"', main));
   return path;
 }
@@ -427,6 +439,74 @@ function seed() {
   ]);
 }
 
+// Builds the Worker with `overrides` in the environment and copies the result aside.
+function buildVariant(name, overrides) {
+  run("bash", ["scripts/build-worker.sh"], { env: { ...env, ...overrides } });
+  const copy = resolve(RUN_DIR, "profiles", name);
+  rmSync(copy, { recursive: true, force: true });
+  mkdirSync(copy, { recursive: true });
+  cpSync(resolve(ROOT, "build"), copy, { recursive: true });
+  const wasm = readFileSync(resolve(copy, "index_bg.wasm"));
+  const js = readFileSync(resolve(copy, "index.js"));
+  const gzip = gzipSync(wasm, { level: 9 }).length + gzipSync(js, { level: 9 }).length;
+  return { config: rustConfig(copy, `wrangler-${name}.toml`), gzipKiB: gzip / 1024 };
+}
+
+async function profilesSection() {
+  console.log("==> profiles");
+  const variants = [
+    ["opt-level-s", { CARGO_PROFILE_RELEASE_OPT_LEVEL: "s" }],
+    ["opt-level-z", { CARGO_PROFILE_RELEASE_OPT_LEVEL: "z" }],
+    [
+      "no-lto-16-units",
+      { CARGO_PROFILE_RELEASE_LTO: "false", CARGO_PROFILE_RELEASE_CODEGEN_UNITS: "16" },
+    ],
+    ["thin-lto", { CARGO_PROFILE_RELEASE_LTO: "thin" }],
+    ["wasm-opt-O3", { WASM_OPT_LEVEL: "-O3" }],
+    ["wasm-opt-Oz", { WASM_OPT_LEVEL: "-Oz" }],
+    ["no-wasm-opt", { WASM_OPT_LEVEL: "-O0" }],
+  ];
+  const base = buildVariant("default", {});
+  const built = variants.map(([name, overrides]) => [name, buildVariant(name, overrides)]);
+  run("bash", ["scripts/build-worker.sh"]);
+
+  const baseWorker = await startWorker("default", base.config);
+  try {
+    row(
+      "profiles",
+      "default (opt-level 3, fat LTO, 1 unit, wasm-opt -O): bundle gzip",
+      `${base.gzipKiB.toFixed(1)} KiB`,
+    );
+    for (const [name, variant] of built) {
+      const worker = await startWorker(name, variant.config);
+      try {
+        const cost = { base: [], variant: [] };
+        await post(worker, "bench-600000", "bench-password");
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const [key, target] of [
+            ["base", baseWorker],
+            ["variant", worker],
+          ]) {
+            const full = await post(target, "bench-600000", "bench-password");
+            cost[key].push(full - (await post(target, "bench-1000", "bench-password")));
+          }
+        }
+        row(
+          "profiles",
+          `${name}: bundle gzip / wasm core at 600,000`,
+          `${variant.gzipKiB.toFixed(1)} KiB / ${ms(median(cost.variant))}`,
+          `default ${ms(median(cost.base))}; time ratio ` +
+            ratio(median(cost.variant.map((value, i) => value / cost.base[i]))),
+        );
+      } finally {
+        stop(worker);
+      }
+    }
+  } finally {
+    stop(baseWorker);
+  }
+}
+
 function printTable() {
   const date = new Date().toISOString().slice(0, 10);
   const cpu = cpus()[0]?.model ?? "unknown CPU";
@@ -457,7 +537,7 @@ const rustConfigPath = rustConfig();
 const jsConfigPath = resolve(ROOT, "bench/js-worker/wrangler.toml");
 console.log("==> cold start");
 const cold = { rust: [], js: [] };
-for (let round = 0; round < ROUNDS; round++) {
+for (let round = 0; wanted.has("cold") && round < ROUNDS; round++) {
   for (const [key, config] of [
     ["rust", rustConfigPath],
     ["js", jsConfigPath],
@@ -468,22 +548,25 @@ for (let round = 0; round < ROUNDS; round++) {
     await new Promise((done) => setTimeout(done, 500));
   }
 }
-row(
-  "size",
-  "start of wrangler dev to first answer, Rust / JavaScript",
-  `${ms(median(cold.rust))} / ${ms(median(cold.js))}`,
-  `ratio ${ratio(median(cold.rust.map((value, i) => value / cold.js[i])))}`,
-);
+if (wanted.has("cold")) {
+  row(
+    "size",
+    "start of wrangler dev to first answer, Rust / JavaScript",
+    `${ms(median(cold.rust))} / ${ms(median(cold.js))}`,
+    `ratio ${ratio(median(cold.rust.map((value, i) => value / cold.js[i])))}`,
+  );
+}
 
 const rust = await startWorker("rust", rustConfigPath);
 const js = await startWorker("js", jsConfigPath);
 try {
-  await pbkdf2Section(rust, js);
-  await loadSection(rust, js);
+  if (wanted.has("pbkdf2")) await pbkdf2Section(rust, js);
+  if (wanted.has("load")) await loadSection(rust, js);
 } finally {
   stop(rust);
   stop(js);
 }
-sizeSection();
-if (!flags.quick) await scaleSection(rustConfigPath);
+if (wanted.has("size")) sizeSection();
+if (wanted.has("profiles")) await profilesSection();
+if (wanted.has("scale") && !flags.quick) await scaleSection(rustConfigPath);
 printTable();

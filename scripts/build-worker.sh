@@ -11,4 +11,12 @@ export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$cargo_bin/wasm-bindgen}"
 export WASM_OPT_BIN="${WASM_OPT_BIN:-$PWD/node_modules/.bin/wasm-opt}"
 export ESBUILD_BIN="${ESBUILD_BIN:-$PWD/node_modules/.bin/esbuild}"
 
-exec "$cargo_bin/worker-build" --release
+"$cargo_bin/worker-build" --release
+
+# wasm-opt, with the feature set worker-build would enable (what workerd supports) and without
+# the name section. WASM_OPT_LEVEL chooses the optimisation level, for measuring others; README,
+# "Performance", says why the default stays.
+features=(mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue
+  reference-types exception-handling)
+"$WASM_OPT_BIN" build/index_bg.wasm -o build/index_bg.wasm "${WASM_OPT_LEVEL:--O}" \
+  --strip-debug --strip-producers "${features[@]/#/--enable-}"
