@@ -286,4 +286,24 @@ mod tests {
         assert!(!format!("{:?}", Password::new("hunter2")).contains("hunter2"));
         assert!(!format!("{stored:?}").contains("MDEy"));
     }
+
+    #[test]
+    fn a_key_derived_elsewhere_is_matched_like_verify_does() {
+        let stored = StoredHash::parse(&hash("correct horse", 1_000)).unwrap();
+        let mut derived = [0u8; HASH_BYTES];
+        let password = Password::new("correct horse");
+        kdf::pbkdf2_hmac_sha256(
+            password.derivable().unwrap(),
+            stored.salt(),
+            stored.iterations(),
+            &mut derived,
+        );
+
+        assert_eq!(stored.salt(), b"0123456789abcdef");
+        assert!(stored.matches(&derived));
+        derived[31] ^= 1;
+        assert!(!stored.matches(&derived));
+        assert!(!stored.matches(&derived[..31]));
+        assert!(Password::new("a\0b").derivable().is_none());
+    }
 }

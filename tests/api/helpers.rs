@@ -745,7 +745,10 @@ impl Req {
         let app = app();
         let _reading = (!EXCLUSIVE.with(Cell::get))
             .then(|| app.traffic.read().unwrap_or_else(|e| e.into_inner()));
-        try_send(port, &raw).unwrap_or_else(|e| panic!("request to the Worker failed: {e}"))
+        let response =
+            try_send(port, &raw).unwrap_or_else(|e| panic!("request to the Worker failed: {e}"));
+        crate::openapi::check(&self.method, &self.path, &response);
+        response
     }
 
     /// Sends to the normal Worker.

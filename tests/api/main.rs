@@ -12,5 +12,6 @@ mod history;
 mod limits;
 mod logging;
 mod malformed;
+mod openapi;
 mod retention;
 mod routing;
