@@ -287,14 +287,17 @@ function oha(worker, account, requests, connections, bearer) {
     `${worker.base}${PATH}`,
   ]);
   const report = JSON.parse(output);
+  // A non-200 answer is counted and shown, not hidden: the local runtime occasionally answers
+  // 503 itself under load, and any from the Worker would be a finding.
   const statuses = report.statusCodeDistribution;
-  if (Object.keys(statuses).some((status) => status !== "200")) {
-    throw new Error(`${worker.name} ${account}: statuses ${JSON.stringify(statuses)}`);
-  }
+  const failed = Object.entries(statuses)
+    .filter(([status]) => status !== "200")
+    .reduce((sum, [, count]) => sum + count, 0);
   return {
     rps: report.summary.requestsPerSec,
     p50: report.latencyPercentiles.p50 * 1000,
     p99: report.latencyPercentiles.p99 * 1000,
+    failed,
   };
 }
 
@@ -325,6 +328,13 @@ async function loadSection(rust, js) {
         `ratio ${ratio(median(rustValues.map((value, i) => value / jsValues[i])))}`,
       );
     }
+    const failed = (side) => results[side].reduce((sum, r) => sum + r.failed, 0);
+    row(
+      "load",
+      `${label}: answers other than 200, Rust / JavaScript`,
+      `${failed("rust")} / ${failed("js")}`,
+      `of ${ROUNDS * requests} each`,
+    );
   }
 }
 
