@@ -33,6 +33,17 @@ for run in target/integration/*/; do
 done
 [[ "$leaks" == 0 ]] || exit 1
 
+echo "==> wrangler deploy --dry-run for staging and production"
+mkdir -p target/dry-run
+for env in staging production; do
+  if ! node_modules/.bin/wrangler deploy --dry-run --env "$env" --outdir "target/dry-run/$env" \
+    > "target/dry-run/$env.log" 2>&1; then
+    cat "target/dry-run/$env.log" >&2
+    exit 1
+  fi
+  grep -o 'Total Upload: .*' "target/dry-run/$env.log" | sed "s/^/$env: /"
+done
+
 echo "==> load: 2000 mixed requests at concurrency 50"
 node scripts/load.mjs --requests 2000 --concurrency 50
 
@@ -40,4 +51,4 @@ node scripts/load.mjs --requests 2000 --concurrency 50
 # checks around them, which would have stopped the script had they failed.
 awk '/^test result:/ { passed += $4; failed += $6 }
      END { printf "%d Rust tests passed, %d failed; ", passed, failed }' "$log"
-echo "formatting, lints, secret scan and load check passed"
+echo "formatting, lints, secret scan, deploy dry runs and load check passed"

@@ -28,11 +28,12 @@ pub const LOG_PATH: &str = "/user/info/get_user_info_modification_log";
 /// Routes a request and turns every outcome into an enveloped response.
 pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     let ray = header(&req, "cf-ray");
+    let request_id = request_id(ray.as_deref());
     let log = RequestLog {
         // The runtime's own text: `Request::method` turns a method it does not know into GET.
         method: req.inner().method(),
         path: req.path(),
-        request_id: ray_id(ray.as_deref()),
+        request_id: &request_id,
         started_ms: Date::now().as_millis(),
         kdf: Cell::new(None),
     };
@@ -45,7 +46,7 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     if log.path == LOG_PATH && method == Method::Options {
         if let Some(origin) = &origin {
             log.write(204, None, None);
-            return preflight(origin);
+            return preflight(origin, &request_id);
         }
     }
 
@@ -61,13 +62,14 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         Ok(_) => log.write(200, Some("10000"), None),
         Err(error) => log.write(error.status(), Some(error.code()), Some(error)),
     }
-    respond(outcome, origin.as_deref())
+    respond(outcome, origin.as_deref(), &request_id)
 }
 
 /// Answers a CORS preflight from an allowed origin: `204`, no body, and the methods and headers
 /// the real request may use.
-fn preflight(origin: &str) -> worker::Result<Response> {
+fn preflight(origin: &str, request_id: &str) -> worker::Result<Response> {
     let headers = Headers::new();
+    headers.set(REQUEST_ID_HEADER, request_id)?;
     headers.set("Access-Control-Allow-Origin", origin)?;
     headers.set("Access-Control-Allow-Methods", "POST")?;
     headers.set("Access-Control-Allow-Headers", ALLOWED_HEADERS)?;
@@ -251,6 +253,24 @@ async fn read_body(req: &mut Request) -> Result<Vec<u8>> {
     Ok(body)
 }
 
+/// The response header that carries the request's id, the one its log line holds.
+const REQUEST_ID_HEADER: &str = "X-Request-Id";
+
+/// The request's id: the `cf-ray` Cloudflare gave it when well-formed (so the log line, the
+/// response and Cloudflare's own records agree), else a random UUID.
+fn request_id(ray: Option<&str>) -> String {
+    use wasm_bindgen::JsCast;
+
+    if let Some(ray) = ray_id(ray) {
+        return ray.to_owned();
+    }
+    let scope: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
+    scope
+        .crypto()
+        .map(|crypto| crypto.random_uuid())
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
+
 /// A request header's value; a header the runtime cannot read counts as absent.
 fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
@@ -270,7 +290,11 @@ fn lookup(env: &Env, name: &str) -> Option<String> {
 /// Builds the response: the envelope body, the HTTP status equal to `status`, and the headers
 /// every answer carries. Personal data must never be cached by a browser or a proxy. An allowed
 /// `origin` gets the CORS headers that let a browser page read the answer.
-fn respond(outcome: Result<String>, origin: Option<&str>) -> worker::Result<Response> {
+fn respond(
+    outcome: Result<String>,
+    origin: Option<&str>,
+    request_id: &str,
+) -> worker::Result<Response> {
     let (status, body, extra) = match outcome {
         Ok(body) => (200, body, None),
         Err(error) => {
@@ -289,12 +313,16 @@ fn respond(outcome: Result<String>, origin: Option<&str>) -> worker::Result<Resp
     headers.set("Content-Type", "application/json; charset=utf-8")?;
     headers.set("Cache-Control", "no-store")?;
     headers.set("Vary", "Origin")?;
+    headers.set(REQUEST_ID_HEADER, request_id)?;
     if let Some((name, value)) = extra {
         headers.set(name, &value)?;
     }
     if let Some(origin) = origin {
         headers.set("Access-Control-Allow-Origin", origin)?;
-        headers.set("Access-Control-Expose-Headers", "Retry-After")?;
+        headers.set(
+            "Access-Control-Expose-Headers",
+            &format!("Retry-After, {REQUEST_ID_HEADER}"),
+        )?;
     }
 
     Ok(Response::from_bytes(body.into_bytes())?
@@ -333,8 +361,8 @@ pub async fn apply_retention(env: Env) {
 struct RequestLog<'a> {
     method: String,
     path: String,
-    /// The `cf-ray` header, which Cloudflare sets on every request it forwards, when well-formed.
-    request_id: Option<&'a str>,
+    /// See [`request_id`]; also sent back as `X-Request-Id`.
+    request_id: &'a str,
     /// When the request arrived. Inside workerd the clock only moves across I/O, so the logged
     /// duration covers the database round trips, not the CPU spent hashing.
     started_ms: u64,
@@ -354,7 +382,7 @@ impl RequestLog<'_> {
             "status": status,
             "code": code,
             "duration_ms": Date::now().as_millis().saturating_sub(self.started_ms),
-            "request_id": self.request_id.map(capped),
+            "request_id": self.request_id,
             "kdf": self.kdf.get(),
             "detail": error.and_then(ApiError::log_detail),
         })

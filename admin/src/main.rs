@@ -82,6 +82,10 @@ struct Database {
     /// Directory of the local D1 state, when not wrangler's default (`.wrangler/state`).
     #[arg(long)]
     persist_to: Option<PathBuf>,
+    /// The wrangler.toml environment whose database to write (`staging`, `production`); none
+    /// means the top level, which `wrangler dev` uses.
+    #[arg(long)]
+    env: Option<String>,
     /// Print the SQL instead of running it.
     #[arg(long)]
     print_sql: bool,
@@ -93,7 +97,7 @@ impl Database {
             println!("{sql}");
             return Ok(());
         }
-        run_sql(sql, self.target, self.persist_to.as_deref())
+        run_sql(sql, self)
     }
 }
 
@@ -206,18 +210,21 @@ fn text_literal(value: &str) -> String {
 }
 
 /// Runs `sql` through the project's wrangler, which knows the D1 database from `wrangler.toml`.
-fn run_sql(sql: &str, target: Target, persist_to: Option<&Path>) -> Result<(), String> {
+fn run_sql(sql: &str, database: &Database) -> Result<(), String> {
     let file = std::env::temp_dir().join(format!("userlog-admin-{}.sql", std::process::id()));
     std::fs::write(&file, sql).map_err(|e| format!("failed to write {}: {e}", file.display()))?;
 
     let mut command = Command::new("node_modules/.bin/wrangler");
     command.args(["d1", "execute", "DB", "--file"]).arg(&file);
-    command.arg(match target {
+    command.arg(match database.target {
         Target::Local => "--local",
         Target::Remote => "--remote",
     });
-    if let Some(dir) = persist_to {
+    if let Some(dir) = &database.persist_to {
         command.arg("--persist-to").arg(dir);
+    }
+    if let Some(env) = &database.env {
+        command.arg("--env").arg(env);
     }
     let status = command.env("CI", "true").status();
     let _ = std::fs::remove_file(&file);

@@ -11,14 +11,14 @@ fn each_request_logs_one_line_with_its_outcome_and_request_id() {
     let app = app();
     let token = app.seed_account("logging-line", "110000000000001234", "secret pw 42");
 
-    Req::with_credentials(&token, "secret pw 42")
+    let with_ray = Req::with_credentials(&token, "secret pw 42")
         .header("cf-ray", b"10661e0000000001-TST")
         .send();
     Req::with_credentials(&token, "wrong pw 42")
         .header("cf-ray", b"10661e0000000002-TST")
         .send();
     // A cf-ray that is not of Cloudflare's form is client text, and is not logged.
-    Req::with_credentials(&token, "secret pw 42")
+    let unlike_a_ray = Req::with_credentials(&token, "secret pw 42")
         .path("/logging/unlike-a-ray")
         .header("cf-ray", token.as_bytes())
         .send();
@@ -44,7 +44,17 @@ fn each_request_logs_one_line_with_its_outcome_and_request_id() {
     );
     assert_eq!(first["method"], "POST");
     assert_eq!(first["request_id"], "10661e0000000001-TST");
-    assert_eq!(third["request_id"], serde_json::Value::Null, "{third}");
+    let generated = third["request_id"].as_str().unwrap();
+    assert!(
+        generated.len() == 36 && !generated.contains("eyJ"),
+        "{third}"
+    );
+    // The response names the same id as the log line, so the two can be matched.
+    assert_eq!(
+        with_ray.header("x-request-id"),
+        Some("10661e0000000001-TST")
+    );
+    assert_eq!(unlike_a_ray.header("x-request-id"), Some(generated));
     assert!(first["duration_ms"].is_u64(), "{first}");
     for line in &lines {
         assert!(
