@@ -9,13 +9,9 @@
 // load` does both. Every request comes from the same local address, so the run raises the
 // per-address limit (ADDRESS_MAX_FAILURES) out of the way; the per-account limit stays at its
 // default of 5.
-import { spawn, spawnSync } from "node:child_process";
-import { pbkdf2Sync, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { SignJWT } from "jose";
+import { PATH, ROOT, phc, startLocalWorker } from "./local-worker.mjs";
 
 const { values: options } = parseArgs({
   options: {
@@ -30,56 +26,10 @@ if (!(REQUESTS > 0 && CONCURRENCY > 0)) {
   process.exit(2);
 }
 
-const ROOT = resolve(import.meta.dirname, "..");
-const RUN_DIR = resolve(ROOT, "target/load");
-const PATH = "/user/info/get_user_info_modification_log";
-const SECRET = randomBytes(32).toString("hex");
 const VALID_ACCOUNTS = 100;
 const WRONG_ACCOUNTS = 20;
-const ITERATIONS = 1000;
 
-function run(command, args) {
-  const env = { ...process.env, CI: "true" };
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", env });
-  if (result.status !== 0) {
-    console.error(`failed: ${command} ${args.join(" ")}\n${result.stdout}${result.stderr}`);
-    process.exit(1);
-  }
-}
-
-function freePort() {
-  return new Promise((done) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-function phc(password) {
-  const salt = randomBytes(16);
-  const hash = pbkdf2Sync(password, salt, ITERATIONS, 32, "sha256");
-  const b64 = (bytes) => bytes.toString("base64").replace(/=+$/, "");
-  return `$pbkdf2-sha256$i=${ITERATIONS},l=32$${b64(salt)}$${b64(hash)}`;
-}
-
-// wrangler.toml without its [build] step (the Worker is built once, up front) and with `main`
-// made absolute, since the copy lives elsewhere.
-function writeConfig() {
-  let inBuild = false;
-  const lines = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8")
-    .split("\n")
-    .filter((line) => {
-      if (line.startsWith("[")) inBuild = line.trim() === "[build]";
-      return !inBuild;
-    });
-  const config = lines
-    .join("\n")
-    .replace('main = "build/worker/shim.mjs"', `main = "${ROOT}/build/worker/shim.mjs"`);
-  writeFileSync(resolve(RUN_DIR, "wrangler.toml"), config);
-}
-
-function seed() {
+function seedSql() {
   const account = (id, password) =>
     `INSERT INTO accounts (id, id_number, password_hash)
      VALUES ('${id}', '110105199001011234', '${phc(password)}');`;
@@ -93,51 +43,8 @@ function seed() {
     );
   }
   for (let i = 0; i < WRONG_ACCOUNTS; i++) sql.push(account(`load-wrong-${i}`, "right"));
-  writeFileSync(resolve(RUN_DIR, "seed.sql"), sql.join("\n"));
+  return sql.join("\n");
 }
-
-async function startWorker(port) {
-  const inspector = await freePort();
-  const child = spawn(
-    "node_modules/.bin/wrangler",
-    [
-      "dev",
-      "--config",
-      resolve(RUN_DIR, "wrangler.toml"),
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspector),
-      "--persist-to",
-      resolve(RUN_DIR, "state"),
-      "--show-interactive-dev-session=false",
-      "--var",
-      "ENDPOINT_ENABLED:true",
-      `JWT_SECRET:${SECRET}`,
-      `ADDRESS_HASH_KEY:${SECRET}`,
-      "ADDRESS_MAX_FAILURES:100000",
-    ],
-    { cwd: ROOT, detached: true, stdio: "ignore", env: { ...process.env, CI: "true" } },
-  );
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/ready`)).status === 404) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  process.kill(-child.pid);
-  throw new Error("wrangler dev did not answer within 120 s");
-}
-
-const token = (sub, options = {}) =>
-  new SignJWT({})
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject(sub)
-    .setExpirationTime(options.exp ?? Math.floor(Date.now() / 1000) + 3600)
-    .sign(new TextEncoder().encode(options.secret ?? SECRET));
 
 // The request of number `n`: its kind, what it sends, and the statuses its kind may get. Of every
 // 20 requests, 8 are valid, 5 have a wrong password, 4 a bad token and 3 are malformed; `k`
@@ -216,25 +123,19 @@ async function load(base) {
   return { counts, latencies, unexpected, dropped, seconds };
 }
 
-mkdirSync(RUN_DIR, { recursive: true });
-rmSync(resolve(RUN_DIR, "state"), { recursive: true, force: true });
 console.log("==> building the Worker and a throwaway local D1");
-run("bash", ["scripts/build-worker.sh"]);
-writeConfig();
-seed();
-const local = ["--local", "--persist-to", resolve(RUN_DIR, "state")];
-run("node_modules/.bin/wrangler", ["d1", "migrations", "apply", "DB", ...local]);
-const seedFile = resolve(RUN_DIR, "seed.sql");
-run("node_modules/.bin/wrangler", ["d1", "execute", "DB", ...local, "--file", seedFile]);
-
-const port = await freePort();
-const child = await startWorker(port);
+const worker = await startLocalWorker({
+  runDir: resolve(ROOT, "target/load"),
+  seedSql: seedSql(),
+  vars: ["ADDRESS_MAX_FAILURES:100000"],
+});
+const token = worker.token;
 console.log(`==> ${REQUESTS} requests at concurrency ${CONCURRENCY}`);
 let result;
 try {
-  result = await load(`http://127.0.0.1:${port}`);
+  result = await load(worker.base);
 } finally {
-  process.kill(-child.pid);
+  worker.stop();
 }
 
 const { counts, latencies, unexpected, dropped, seconds } = result;
