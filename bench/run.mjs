@@ -109,7 +109,13 @@ function rustConfig(build = resolve(ROOT, "build"), name = "wrangler.toml") {
     });
   const path = resolve(RUN_DIR, name);
   const main = `main = "${build}/worker/shim.mjs"`;
-  writeFileSync(path, kept.join("\n").replace('main = "build/worker/shim.mjs"', main));
+  writeFileSync(
+    path,
+    kept
+      .join("\n")
+      .replace('main = "build/worker/shim.mjs"', main)
+      .replace('directory = "public"', `directory = "${ROOT}/public"`),
+  );
   return path;
 }
 

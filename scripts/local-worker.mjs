@@ -60,7 +60,13 @@ export async function startLocalWorker({ runDir, seedSql, vars = [] }) {
     });
   const config = resolve(runDir, "wrangler.toml");
   const main = `main = "${ROOT}/build/worker/shim.mjs"`;
-  writeFileSync(config, lines.join("\n").replace('main = "build/worker/shim.mjs"', main));
+  writeFileSync(
+    config,
+    lines
+      .join("\n")
+      .replace('main = "build/worker/shim.mjs"', main)
+      .replace('directory = "public"', `directory = "${ROOT}/public"`),
+  );
 
   const seedFile = resolve(runDir, "seed.sql");
   writeFileSync(seedFile, seedSql);

@@ -12,6 +12,8 @@ use crate::auth::keys::{Algorithm, KeySet, MIN_SECRET_BYTES};
 use crate::auth::token::TokenPolicy;
 use crate::error::{ApiError, Result};
 
+/// Variable: the Worker serves the history page (`public/`) when it is exactly `true`.
+pub const PAGE_ENABLED: &str = "PAGE_ENABLED";
 /// Variable that opens the endpoint when it is exactly `true`.
 pub const ENDPOINT_ENABLED: &str = "ENDPOINT_ENABLED";
 /// Secret holding an HS256 key of the account system's tokens; it verifies tokens without a `kid`.

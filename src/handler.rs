@@ -13,7 +13,7 @@ use worker::{Date, Request, Response};
 
 use crate::auth::password::{Password, StoredHash};
 use crate::auth::token::{BearerToken, TokenVerifier};
-use crate::config::Config;
+use crate::config::{Config, PAGE_ENABLED};
 use crate::cors::{CorsPolicy, ALLOWED_HEADERS, CORS_ALLOWED_ORIGINS, PREFLIGHT_MAX_AGE_SECS};
 use crate::error::{ApiError, Result};
 use crate::modification_log::LogPage;
@@ -50,6 +50,14 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         }
     }
 
+    let wants_page = matches!(method, Method::Get | Method::Head) && log.path != LOG_PATH;
+    if wants_page && lookup(&env, PAGE_ENABLED).as_deref() == Some("true") {
+        if let Some(page) = page_asset(&req, &env).await {
+            log.write(page.status_code(), None, None);
+            return Ok(page);
+        }
+    }
+
     let outcome = if log.path != LOG_PATH {
         Err(ApiError::NotFound)
     } else if method != Method::Post {
@@ -63,6 +71,15 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         Err(error) => log.write(error.status(), Some(error.code()), Some(error)),
     }
     respond(outcome, origin.as_deref(), &request_id)
+}
+
+/// The history page's file for this request (`public/`, the `ASSETS` binding), or `None` when
+/// there is no such file, so that the path gets the API's `10007` like any other.
+async fn page_asset(req: &Request, env: &Env) -> Option<Response> {
+    let assets = env.assets("ASSETS").ok()?;
+    let response = assets.fetch_request(req.clone().ok()?).await.ok()?;
+
+    (response.status_code() != 404).then_some(response)
 }
 
 /// Answers a CORS preflight from an allowed origin: `204`, no body, and the methods and headers

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use user_info_log::config::{ADDRESS_HASH_KEY, JWT_SECRET};
 use user_info_log::config::{
     ADDRESS_MAX_FAILURES, ENDPOINT_ENABLED, JWT_ALGORITHMS, JWT_AUDIENCE, JWT_ISSUER, JWT_JWKS,
-    JWT_LEEWAY_SECONDS, PASSWORD_FAILURE_WINDOW_SECONDS, PASSWORD_MAX_FAILURES,
+    JWT_LEEWAY_SECONDS, PAGE_ENABLED, PASSWORD_FAILURE_WINDOW_SECONDS, PASSWORD_MAX_FAILURES,
     PBKDF2_MAX_ITERATIONS, PBKDF2_MIN_ITERATIONS, WEBCRYPTO_MAX_ITERATIONS,
 };
 use user_info_log::cors::CORS_ALLOWED_ORIGINS;
@@ -34,6 +34,7 @@ fn every_variable_the_worker_reads_is_set_everywhere_and_no_secret_is() {
     let config = config();
     let read: BTreeSet<String> = [
         ENDPOINT_ENABLED,
+        PAGE_ENABLED,
         JWT_ALGORITHMS,
         JWT_JWKS,
         JWT_LEEWAY_SECONDS,

@@ -68,8 +68,7 @@ pub enum Variant {
     Closed,
     /// No key at all: no signing secret and an empty JWK set.
     NoKeys,
-    /// A 30-day retention policy, with its scheduled job callable at
-    /// `/cdn-cgi/handler/scheduled`, over a
+    /// A 30-day retention policy, with its scheduled job callable at `/__scheduled`, over a
     /// database of its own ([`TestApp::retention_sql`]): the job deletes old rows, and other
     /// tests' rows must not be among them.
     Retention,
@@ -99,6 +98,8 @@ impl Variant {
             "PASSWORD_FAILURE_WINDOW_SECONDS:900".into(),
             format!("CORS_ALLOWED_ORIGINS:{ALLOWED_ORIGIN}, *"),
             format!("LOG_RETENTION_DAYS:{RETENTION_DAYS}"),
+            // The closed Worker also leaves the history page out.
+            format!("PAGE_ENABLED:{enabled}"),
         ]
     }
 }
@@ -284,6 +285,11 @@ impl TestApp {
         );
         for var in variant.vars() {
             dev.push_str(&format!(" '{var}'"));
+        }
+        if variant == Variant::Retention {
+            // With static assets, the local runtime's /cdn-cgi/handler/scheduled reaches the
+            // assets router rather than the Worker; --test-scheduled serves /__scheduled.
+            dev.push_str(" --test-scheduled");
         }
 
         // The keeper shell leads its own process group and runs wrangler (and so workerd) in
@@ -515,6 +521,11 @@ fn write_test_config(root: &Path, run_dir: &Path) -> PathBuf {
     assert!(
         config.contains(&main.display().to_string()),
         "wrangler.toml no longer sets main"
+    );
+    let public = root.join("public");
+    let config = config.replace(
+        "directory = \"public\"",
+        &format!("directory = \"{}\"", public.display()),
     );
     let path = run_dir.join("wrangler.toml");
     std::fs::write(&path, config).unwrap();

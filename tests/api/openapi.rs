@@ -36,11 +36,15 @@ fn resolve(value: &Value) -> &Value {
 /// does not conform.
 pub fn check(method: &str, path: &str, response: &Response) {
     // The local runtime's own routes (the scheduled-event trigger) are not the Worker's API.
-    if path.starts_with("/cdn-cgi/") {
+    if path.starts_with("/cdn-cgi/") || path.starts_with("/__scheduled") {
         return;
     }
 
     let route = path.split('?').next().unwrap_or_default();
+    // The history page's files (public/) are not the API either.
+    if route != PATH && response.status == 200 && is_page_file(route) {
+        return;
+    }
     let declared = match (route == PATH, spec().pointer(&operation_pointer(method))) {
         (true, Some(operation)) => {
             let status = response.status.to_string();
@@ -70,6 +74,18 @@ pub fn check(method: &str, path: &str, response: &Response) {
             response.status
         ),
     }
+}
+
+fn is_page_file(route: &str) -> bool {
+    let file = match route.trim_start_matches('/') {
+        "" => "index.html",
+        other => other,
+    };
+    !file.contains("..")
+        && std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("public")
+            .join(file)
+            .is_file()
 }
 
 fn operation_pointer(method: &str) -> String {

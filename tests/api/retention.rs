@@ -31,7 +31,7 @@ fn ages_in_days(account: &str, now_ms: i64) -> Vec<i64> {
 fn run_job() {
     let response = Req::post()
         .method("GET")
-        .path("/cdn-cgi/handler/scheduled?cron=17+3+*+*+*")
+        .path("/__scheduled?cron=17+3+*+*+*")
         .send_to(Variant::Retention);
     assert_eq!(
         response.status,

@@ -1,6 +1,6 @@
 //! Paths and methods other than `POST` to the endpoint (`docs/API.md`, "Routing").
 
-use crate::helpers::{app, Req};
+use crate::helpers::{app, Req, Variant};
 
 #[test]
 fn unknown_path_is_10007() {
@@ -36,4 +36,24 @@ fn query_string_does_not_change_the_route() {
         .send();
 
     assert_eq!(response.logs(), Vec::<serde_json::Value>::new());
+}
+
+#[test]
+fn the_history_page_is_served_while_page_enabled_and_other_files_are_10007() {
+    let get = |path: &str| Req::post().method("GET").path(path);
+
+    let index = get("/").send();
+    let script = get("/app.js").send();
+    let missing = get("/no-such-file.js").send();
+    let closed = get("/").send_to(Variant::Closed);
+
+    assert_eq!(index.status, 200);
+    assert!(index
+        .header("content-type")
+        .unwrap_or_default()
+        .starts_with("text/html"));
+    assert!(String::from_utf8_lossy(&index.body).contains("Your information history"));
+    assert_eq!(script.status, 200);
+    missing.assert_error(404, "10007", "Endpoint not found");
+    closed.assert_error(404, "10007", "Endpoint not found");
 }
