@@ -92,13 +92,30 @@ struct Database {
 }
 
 impl Database {
-    fn apply(&self, sql: &str) -> Result<(), String> {
+    /// Runs `sql`, a statement that returns the changed account's `id` and `token_generation`,
+    /// and returns that row, or `None` when nothing changed. With `--print-sql` it prints the
+    /// statement instead, and reports the row as changed.
+    fn apply(&self, sql: &str) -> Result<Option<ChangedAccount>, String> {
         if self.print_sql {
             println!("{sql}");
-            return Ok(());
+            return Ok(Some(ChangedAccount::default()));
         }
-        run_sql(sql, self)
+
+        let rows = run_sql(sql, self)?;
+        match rows.into_iter().next() {
+            Some(row) => serde_json::from_value(row)
+                .map(Some)
+                .map_err(|e| format!("unexpected answer from wrangler: {e}")),
+            None => Ok(None),
+        }
     }
+}
+
+/// What a changing statement returns.
+#[derive(Default, serde::Deserialize)]
+struct ChangedAccount {
+    id: String,
+    token_generation: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -123,11 +140,35 @@ fn main() -> ExitCode {
             database,
         } => read_password()
             .and_then(|password| new_hash(&password, iterations))
-            .and_then(|phc| database.apply(&upsert_sql(&account_id, &id_number, &phc))),
+            .and_then(|phc| database.apply(&upsert_sql(&account_id, &id_number, &phc)))
+            .and_then(|changed| match changed {
+                Some(account) if !database.print_sql => {
+                    eprintln!(
+                        "saved account {:?} (token generation {})",
+                        account.id, account.token_generation
+                    );
+                    Ok(())
+                }
+                Some(_) => Ok(()),
+                None => Err("the database reported no saved account".to_owned()),
+            }),
         Tool::RevokeTokens {
             account_id,
             database,
-        } => database.apply(&revoke_sql(&account_id)),
+        } => database
+            .apply(&revoke_sql(&account_id))
+            .and_then(|changed| match changed {
+                Some(account) if !database.print_sql => {
+                    eprintln!(
+                        "account {:?}: tokens below generation {} are now refused; mint new ones \
+                         with --generation {}",
+                        account.id, account.token_generation, account.token_generation
+                    );
+                    Ok(())
+                }
+                Some(_) => Ok(()),
+                None => Err(format!("no account {account_id:?}; nothing was revoked")),
+            }),
         Tool::MintToken {
             account_id,
             ttl_secs,
@@ -189,7 +230,8 @@ fn upsert_sql(account_id: &str, id_number: &str, phc: &str) -> String {
          VALUES ({}, {}, {})\n\
          ON CONFLICT (id) DO UPDATE SET\n    \
          id_number = excluded.id_number,\n    \
-         password_hash = excluded.password_hash;",
+         password_hash = excluded.password_hash\n\
+         RETURNING id, token_generation;",
         text_literal(account_id),
         text_literal(id_number),
         text_literal(phc),
@@ -199,7 +241,8 @@ fn upsert_sql(account_id: &str, id_number: &str, phc: &str) -> String {
 /// The statement that revokes every token of an account issued so far.
 fn revoke_sql(account_id: &str) -> String {
     format!(
-        "UPDATE accounts SET token_generation = token_generation + 1 WHERE id = {};",
+        "UPDATE accounts SET token_generation = token_generation + 1 WHERE id = {}\n\
+         RETURNING id, token_generation;",
         text_literal(account_id)
     )
 }
@@ -209,13 +252,16 @@ fn text_literal(value: &str) -> String {
     format!("CAST(X'{hex}' AS TEXT)")
 }
 
-/// Runs `sql` through the project's wrangler, which knows the D1 database from `wrangler.toml`.
-fn run_sql(sql: &str, database: &Database) -> Result<(), String> {
+/// Runs `sql` through the project's wrangler, which knows the D1 database from `wrangler.toml`,
+/// and returns the rows of its last statement. Wrangler's own messages go to standard error.
+fn run_sql(sql: &str, database: &Database) -> Result<Vec<serde_json::Value>, String> {
     let file = std::env::temp_dir().join(format!("userlog-admin-{}.sql", std::process::id()));
     std::fs::write(&file, sql).map_err(|e| format!("failed to write {}: {e}", file.display()))?;
 
     let mut command = Command::new("node_modules/.bin/wrangler");
-    command.args(["d1", "execute", "DB", "--file"]).arg(&file);
+    command
+        .args(["d1", "execute", "DB", "--json", "--file"])
+        .arg(&file);
     command.arg(match database.target {
         Target::Local => "--local",
         Target::Remote => "--remote",
@@ -226,12 +272,26 @@ fn run_sql(sql: &str, database: &Database) -> Result<(), String> {
     if let Some(env) = &database.env {
         command.arg("--env").arg(env);
     }
-    let status = command.env("CI", "true").status();
+    let output = command
+        .env("CI", "true")
+        .stderr(std::process::Stdio::inherit())
+        .output();
     let _ = std::fs::remove_file(&file);
 
-    match status {
-        Ok(status) if status.success() => Ok(()),
-        Ok(status) => Err(format!("wrangler d1 execute failed ({status})")),
+    match output {
+        Ok(output) if output.status.success() => {
+            let results: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout)
+                .map_err(|e| format!("unexpected answer from wrangler: {e}"))?;
+            let last = results
+                .last()
+                .and_then(|result| result["results"].as_array());
+            Ok(last.cloned().unwrap_or_default())
+        }
+        Ok(output) => Err(format!(
+            "wrangler d1 execute failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout).trim()
+        )),
         Err(e) => Err(format!(
             "cannot run node_modules/.bin/wrangler ({e}); run this from the repository root \
              after scripts/setup.sh"
