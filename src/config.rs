@@ -11,6 +11,7 @@ use crate::auth::attempts::AddressKey;
 use crate::auth::keys::{Algorithm, KeySet, MIN_SECRET_BYTES};
 use crate::auth::token::TokenPolicy;
 use crate::error::{ApiError, Result};
+use crate::modification_log::parse_utc_offset;
 
 /// Variable: the Worker serves the history page (`public/`) when it is exactly `true`.
 pub const PAGE_ENABLED: &str = "PAGE_ENABLED";
@@ -40,6 +41,9 @@ pub const PASSWORD_FAILURE_WINDOW_SECONDS: &str = "PASSWORD_FAILURE_WINDOW_SECON
 /// Variable: the most iterations a stored hash may have for the password to be checked through
 /// the runtime's WebCrypto; above it, or when WebCrypto fails, this crate's own PBKDF2 runs.
 pub const WEBCRYPTO_MAX_ITERATIONS: &str = "WEBCRYPTO_MAX_ITERATIONS";
+/// Variable: the UTC offset, `+HH:MM` or `-HH:MM`, that answers show times at; `+00:00` when
+/// unset or empty.
+pub const DISPLAY_UTC_OFFSET: &str = "DISPLAY_UTC_OFFSET";
 /// Variable: the fewest PBKDF2 iterations a stored hash may have.
 pub const PBKDF2_MIN_ITERATIONS: &str = "PBKDF2_MIN_ITERATIONS";
 /// Variable: the most PBKDF2 iterations a stored hash may have.
@@ -65,6 +69,8 @@ pub struct Config {
     pub iterations: std::ops::RangeInclusive<u32>,
     /// Hashes with at most this many iterations are checked through WebCrypto (0: never).
     pub webcrypto_max_iterations: u32,
+    /// The offset from UTC that answers show times at.
+    pub display_offset: chrono::FixedOffset,
 }
 
 impl Config {
@@ -96,6 +102,7 @@ impl Config {
                 100_000,
                 0..=100_000,
             )?,
+            display_offset: display_offset(&lookup)?,
         })
     }
 }
@@ -127,6 +134,19 @@ fn address_key(lookup: &impl Fn(&str) -> Option<String>) -> Result<AddressKey> {
         )));
     }
     Ok(AddressKey::new(key.into_bytes()))
+}
+
+/// The display offset; a value that is not a valid `±HH:MM` is a configuration fault, not UTC.
+fn display_offset(lookup: &impl Fn(&str) -> Option<String>) -> Result<chrono::FixedOffset> {
+    let Some(raw) = lookup(DISPLAY_UTC_OFFSET).filter(|raw| !raw.trim().is_empty()) else {
+        return Ok(chrono::FixedOffset::east_opt(0).expect("BUG: zero is a valid offset"));
+    };
+
+    parse_utc_offset(raw.trim()).ok_or_else(|| {
+        ApiError::Internal(format!(
+            "configuration: {DISPLAY_UTC_OFFSET} must be +HH:MM or -HH:MM, from -12:00 to +14:00"
+        ))
+    })
 }
 
 /// The allowed iteration range: by default 1,000 to 2,000,000, and never wider than 1 to
@@ -203,6 +223,7 @@ mod tests {
         assert_eq!(config.failure_window_secs, 900);
         assert_eq!(config.iterations, 1_000..=2_000_000);
         assert_eq!(config.webcrypto_max_iterations, 100_000);
+        assert_eq!(config.display_offset.local_minus_utc(), 0);
         assert_eq!(config.token_policy.issuer, None);
         assert_eq!(config.token_policy.audience, None);
     }
@@ -290,6 +311,7 @@ mod tests {
             (PASSWORD_MAX_FAILURES, "0"),
             (PASSWORD_FAILURE_WINDOW_SECONDS, "ten"),
             (WEBCRYPTO_MAX_ITERATIONS, "100001"),
+            (DISPLAY_UTC_OFFSET, "+8"),
         ] {
             let result = load(&[
                 (ENDPOINT_ENABLED, "true"),

@@ -156,7 +156,7 @@ async fn get_modification_log(
     }
 
     let rows = store.succeed_and_read_log(&attempt, &config).await?;
-    Ok(LogPage::from_rows(&account.id_number, rows)?.envelope())
+    Ok(LogPage::from_rows(&account.id_number, rows, config.display_offset)?.envelope())
 }
 
 /// The configuration, read once per isolate: variables and secrets cannot change while an

@@ -1,7 +1,7 @@
 //! The modification log: the rows as stored, the items as answered, and the queries that read
 //! them.
 
-use chrono::DateTime;
+use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Result};
@@ -61,7 +61,7 @@ pub struct LogItem {
     pub data_before_modification: String,
     /// The value after the change, `""` when there is none.
     pub data_after_modification: String,
-    /// `YYYY-MM-DDTHH:MM:SS`, UTC.
+    /// `YYYY-MM-DDTHH:MM:SS`, in UTC or the configured display offset.
     pub modification_time: String,
 }
 
@@ -74,8 +74,8 @@ pub struct LogPage {
 
 impl LogPage {
     /// Turns stored rows, already in answer order, into the answer for an account whose ID
-    /// number is `id_number`.
-    pub fn from_rows(id_number: &str, rows: Vec<LogRow>) -> Result<LogPage> {
+    /// number is `id_number`, with times shown at `offset` from UTC.
+    pub fn from_rows(id_number: &str, rows: Vec<LogRow>, offset: FixedOffset) -> Result<LogPage> {
         let user_id = mask_id_number(id_number);
 
         let modification_logs = rows
@@ -86,7 +86,7 @@ impl LogPage {
                     data_type: row.data_type,
                     data_before_modification: row.value_before.unwrap_or_default(),
                     data_after_modification: row.value_after.unwrap_or_default(),
-                    modification_time: format_time(row.changed_at_ms)?,
+                    modification_time: format_time(row.changed_at_ms, offset)?,
                 })
             })
             .collect::<Result<_>>()?;
@@ -132,17 +132,79 @@ pub fn mask_id_number(id_number: &str) -> String {
         .collect()
 }
 
-/// Writes epoch milliseconds as `YYYY-MM-DDTHH:MM:SS` in UTC, dropping the fraction.
-pub fn format_time(epoch_ms: i64) -> Result<String> {
+/// Writes an instant as `YYYY-MM-DDTHH:MM:SS` at `offset` from UTC (the contract's form, which
+/// carries no zone: the offset is a deployment's setting, `DISPLAY_UTC_OFFSET`). Milliseconds
+/// are cut, not rounded, so a time never moves into the next second.
+pub fn format_time(epoch_ms: i64, offset: FixedOffset) -> Result<String> {
     let time = DateTime::from_timestamp_millis(epoch_ms)
         .ok_or_else(|| ApiError::internal("stored time out of range", epoch_ms))?;
 
-    Ok(time.format("%Y-%m-%dT%H:%M:%S").to_string())
+    Ok(time
+        .with_timezone(&offset)
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string())
+}
+
+/// Reads a display offset written `+HH:MM` or `-HH:MM`, within the offsets in use on Earth
+/// (-12:00 to +14:00).
+pub fn parse_utc_offset(text: &str) -> Option<FixedOffset> {
+    let bytes = text.as_bytes();
+    let well_formed = bytes.len() == 6
+        && matches!(bytes[0], b'+' | b'-')
+        && bytes[3] == b':'
+        && [1, 2, 4, 5].iter().all(|&i| bytes[i].is_ascii_digit());
+    if !well_formed {
+        return None;
+    }
+
+    let hours: i32 = text[1..3].parse().ok()?;
+    let minutes: i32 = text[4..6].parse().ok()?;
+    let seconds = (hours * 60 + minutes) * 60;
+    let signed = if bytes[0] == b'-' { -seconds } else { seconds };
+    let in_use = minutes < 60 && (-12 * 3600..=14 * 3600).contains(&signed);
+    in_use.then(|| FixedOffset::east_opt(signed)).flatten()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn utc() -> FixedOffset {
+        FixedOffset::east_opt(0).unwrap()
+    }
+
+    #[test]
+    fn times_are_shown_at_the_configured_offset_in_the_same_form() {
+        let at = 1_771_840_800_000; // 2026-02-23T10:00:00Z
+        let east = parse_utc_offset("+08:00").unwrap();
+        let west = parse_utc_offset("-09:30").unwrap();
+
+        assert_eq!(format_time(at, east).unwrap(), "2026-02-23T18:00:00");
+        assert_eq!(format_time(at, west).unwrap(), "2026-02-23T00:30:00");
+        assert_eq!(
+            format_time(at - 11 * 3_600_000, west).unwrap(),
+            "2026-02-22T13:30:00"
+        );
+        assert_eq!(
+            format_time(at, parse_utc_offset("+00:00").unwrap()).unwrap(),
+            "2026-02-23T10:00:00"
+        );
+    }
+
+    #[test]
+    fn offsets_must_be_written_plus_or_minus_hh_mm_within_use() {
+        assert_eq!(parse_utc_offset("+14:00"), FixedOffset::east_opt(14 * 3600));
+        assert_eq!(parse_utc_offset("-12:00"), FixedOffset::west_opt(12 * 3600));
+        assert_eq!(
+            parse_utc_offset("+05:45"),
+            FixedOffset::east_opt(5 * 3600 + 45 * 60)
+        );
+        for bad in [
+            "", "Z", "UTC", "08:00", "+8:00", "+0800", "+08:60", "+14:01", "-12:30", "+08:00 ",
+        ] {
+            assert_eq!(parse_utc_offset(bad), None, "{bad:?}");
+        }
+    }
 
     fn row(before: Option<&str>, at_ms: i64) -> LogRow {
         LogRow {
@@ -180,24 +242,27 @@ mod tests {
     #[test]
     fn time_is_utc_without_fraction() {
         assert_eq!(
-            format_time(1_771_840_800_000).unwrap(),
+            format_time(1_771_840_800_000, utc()).unwrap(),
             "2026-02-23T10:00:00"
         );
         assert_eq!(
-            format_time(1_771_840_800_999).unwrap(),
+            format_time(1_771_840_800_999, utc()).unwrap(),
             "2026-02-23T10:00:00"
         );
-        assert_eq!(format_time(0).unwrap(), "1970-01-01T00:00:00");
+        assert_eq!(format_time(0, utc()).unwrap(), "1970-01-01T00:00:00");
     }
 
     #[test]
     fn time_out_of_range_is_an_internal_error() {
-        assert!(matches!(format_time(i64::MAX), Err(ApiError::Internal(_))));
+        assert!(matches!(
+            format_time(i64::MAX, utc()),
+            Err(ApiError::Internal(_))
+        ));
     }
 
     #[test]
     fn null_values_become_empty_strings() {
-        let page = LogPage::from_rows("110000000000001234", vec![row(None, 0)]).unwrap();
+        let page = LogPage::from_rows("110000000000001234", vec![row(None, 0)], utc()).unwrap();
 
         assert_eq!(
             page.modification_logs,
@@ -220,7 +285,7 @@ mod tests {
             changed_at_ms: 1_771_840_800_000,
         }];
 
-        let body = LogPage::from_rows("110000000000001234", rows)
+        let body = LogPage::from_rows("110000000000001234", rows, utc())
             .unwrap()
             .envelope();
 
@@ -243,7 +308,7 @@ mod tests {
 
     #[test]
     fn empty_history_is_an_empty_list() {
-        let body = LogPage::from_rows("110000000000001234", vec![])
+        let body = LogPage::from_rows("110000000000001234", vec![], utc())
             .unwrap()
             .envelope();
 

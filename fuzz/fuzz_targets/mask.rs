@@ -1,13 +1,17 @@
-//! The ID-number masker and the time formatter: no panic, and the masking rules hold.
+//! The ID-number masker, the time formatter and the offset parser: no panic, and the masking
+//! rules hold.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use user_info_log::modification_log::{format_time, mask_id_number};
+use user_info_log::modification_log::{format_time, mask_id_number, parse_utc_offset};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() >= 8 {
         let epoch_ms = i64::from_le_bytes(data[..8].try_into().unwrap());
-        let _ = format_time(epoch_ms);
+        let rest = std::str::from_utf8(&data[8..]).unwrap_or_default();
+        let offset =
+            parse_utc_offset(rest).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).unwrap());
+        let _ = format_time(epoch_ms, offset);
     }
 
     let Ok(id_number) = std::str::from_utf8(data) else {

@@ -68,7 +68,8 @@ pub enum Variant {
     Closed,
     /// No key at all: no signing secret and an empty JWK set.
     NoKeys,
-    /// A 30-day retention policy, with its scheduled job callable at `/__scheduled`, over a
+    /// A 30-day retention policy, with its scheduled job callable at `/__scheduled`, and times
+    /// shown at +08:00, over a
     /// database of its own ([`TestApp::retention_sql`]): the job deletes old rows, and other
     /// tests' rows must not be among them.
     Retention,
@@ -98,6 +99,15 @@ impl Variant {
             "PASSWORD_FAILURE_WINDOW_SECONDS:900".into(),
             format!("CORS_ALLOWED_ORIGINS:{ALLOWED_ORIGIN}, *"),
             format!("LOG_RETENTION_DAYS:{RETENTION_DAYS}"),
+            // Only the Retention Worker, with a database of its own, shows another zone.
+            format!(
+                "DISPLAY_UTC_OFFSET:{}",
+                if self == Variant::Retention {
+                    "+08:00"
+                } else {
+                    ""
+                }
+            ),
             // The closed Worker also leaves the history page out.
             format!("PAGE_ENABLED:{enabled}"),
         ]

@@ -10,6 +10,10 @@ use crate::helpers::{app, Req, Variant, RETENTION_DAYS};
 
 const DAY_MS: i64 = 86_400_000;
 
+/// Held by each test here: the Retention Worker's database has no traffic lock of its own, and
+/// its job must not run while another test writes.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn sql(statement: &str) -> Vec<Value> {
     app()
         .retention_sql(statement)
@@ -43,6 +47,7 @@ fn run_job() {
 
 #[test]
 fn the_job_deletes_only_rows_past_the_policy_and_nothing_else_can_delete_rows() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let now_ms = chrono::Utc::now().timestamp_millis();
     let at = |days: i64| now_ms - days * DAY_MS;
     sql("INSERT INTO accounts (id, id_number, password_hash) VALUES ('ret', '1', 'x');");
@@ -109,4 +114,43 @@ fn retention_log_line() -> Value {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+#[test]
+fn times_are_shown_at_the_configured_display_offset() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let phc = crate::helpers::test_hash("offset pw");
+    sql(&format!(
+        "INSERT INTO accounts (id, id_number, password_hash) VALUES ('offset', '1', '{phc}');"
+    ));
+    // 10:00 and 20:30 UTC two days ago, within the retention: at +08:00 the second is the next
+    // day.
+    let midnight = (chrono::Utc::now().timestamp_millis() / DAY_MS - 2) * DAY_MS;
+    let (morning, evening) = (
+        midnight + 10 * 3_600_000,
+        midnight + 20 * 3_600_000 + 1_800_000,
+    );
+    sql(&format!(
+        "INSERT INTO modification_log (account_id, data_type, value_before, value_after, changed_at_ms)
+         VALUES ('offset', 'email', NULL, 'a', {morning}), ('offset', 'email', 'a', 'b', {evening});"
+    ));
+    let day = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .format("%Y-%m-%d")
+    };
+    let expected = [
+        format!("{}T04:30:00", day(midnight + DAY_MS)),
+        format!("{}T18:00:00", day(midnight)),
+    ];
+    let token = crate::helpers::token_for("offset");
+
+    let response = Req::with_credentials(&token, "offset pw").send_to(Variant::Retention);
+
+    let times: Vec<String> = response
+        .logs()
+        .iter()
+        .map(|item| item["modification_time"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(times, expected);
 }
