@@ -28,7 +28,7 @@ const $ = (id) => document.getElementById(id);
 
 function tokenFromFragment() {
   const params = new URLSearchParams(location.hash.slice(1));
-  const token = params.get("token");
+  const token = params.get("token")?.trim();
   if (token) history.replaceState(null, "", location.pathname + location.search);
   return token;
 }
@@ -66,7 +66,10 @@ function render(logs) {
       const row = document.createElement("tr");
       row.append(
         cell(log.modification_time.replace("T", " ")),
-        cell(FIELD_NAMES[log.data_type] ?? log.data_type),
+        // Own properties only: a stored type such as "constructor" must show as itself.
+        cell(
+          Object.hasOwn(FIELD_NAMES, log.data_type) ? FIELD_NAMES[log.data_type] : log.data_type,
+        ),
         cell(log.data_before_modification),
         cell(log.data_after_modification),
       );
@@ -80,7 +83,17 @@ function render(logs) {
   $("history").hidden = false;
 }
 
+// A compact JWT is three base64url parts; anything else (a newline from a mangled link, say)
+// could not even be sent as a header, and is an invalid sign-in, not a network failure.
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
 async function unlock(token, password) {
+  if (!TOKEN_SHAPE.test(token)) {
+    $("history").hidden = true;
+    show(MESSAGES[10001], "error");
+    return;
+  }
+
   let response;
   try {
     response = await fetch(ENDPOINT, {

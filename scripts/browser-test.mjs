@@ -25,6 +25,8 @@ if (!existsSync(CHROMIUM)) {
     process.exit(2);
   }
   console.log("==> installing Debian's chromium package (first run only)");
+  const update = spawnSync("apt-get", ["update"], { stdio: "inherit" });
+  if (update.status !== 0) process.exit(update.status ?? 1);
   const install = spawnSync("apt-get", ["install", "-y", "chromium"], { stdio: "inherit" });
   if (install.status !== 0) process.exit(install.status ?? 1);
 }
@@ -41,11 +43,13 @@ const worker = await startLocalWorker({
   seedSql: `
     INSERT INTO accounts (id, id_number, password_hash)
     VALUES ('browser', '110105199001011234', '${phc("right password")}'),
-           ('browser-locked', '110105199001011234', '${phc("right password")}');
+           ('browser-locked', '110105199001011234', '${phc("right password")}'),
+           ('browser-odd', '110105199001011234', '${phc("right password")}');
     INSERT INTO modification_log (account_id, data_type, value_before, value_after, changed_at_ms)
     VALUES ('browser', 'email', NULL, 'ann@example.com', 1767261600000),
            ('browser', 'nickname', 'ann', 'Ann Lee', 1769940000000),
-           ('browser', 'phone_number', '13800000000', '13800000001', 1771840800000);`,
+           ('browser', 'phone_number', '13800000000', '13800000001', 1771840800000),
+           ('browser-odd', 'constructor', '<b>bold</b>', '<img src=x onerror=alert(1)>', 1);`,
 });
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
@@ -103,6 +107,28 @@ try {
   check(
     (await message.textContent()).includes("sign-in has expired or is not valid"),
     `bad token: "${await message.textContent()}"`,
+  );
+
+  console.log("==> stored text that looks like code, and a mangled link");
+  await page.goto("about:blank");
+  await page.goto(`${worker.base}/#token=${await worker.token("browser-odd")}`);
+  await page.fill("#password", "right password");
+  await page.click("#submit");
+  await page.locator("#history").waitFor();
+  const odd = await page.locator("#changes tbody tr").first().allTextContents();
+  check(
+    odd[0]?.includes("constructor<b>bold</b><img src=x onerror=alert(1)>"),
+    `stored text shows literally: ${JSON.stringify(odd)}`,
+  );
+  check((await page.locator("#changes img, #changes b").count()) === 0, "no element was made");
+  await page.goto("about:blank");
+  await page.goto(`${worker.base}/#token=abc%0Adef`);
+  await page.fill("#password", "right password");
+  await page.click("#submit");
+  await message.filter({ hasText: /./ }).waitFor();
+  check(
+    (await message.textContent()).includes("sign-in has expired or is not valid"),
+    `a token with a newline: "${await message.textContent()}"`,
   );
 
   console.log("==> six wrong passwords");

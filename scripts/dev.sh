@@ -29,7 +29,7 @@ cargo build --quiet -p user-info-log-admin
 cat <<'MSG'
 ==> starting the Worker on http://127.0.0.1:8787
 
-The first build takes a few minutes. Once wrangler prints "Ready on http://127.0.0.1:8787",
+The first build takes a few minutes. Once wrangler reports that it is ready on port 8787,
 try it from another terminal in this directory (Ctrl-C here stops the Worker):
 
   TOKEN=$(npm run --silent demo-token)

@@ -50,9 +50,10 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         }
     }
 
-    let wants_page = matches!(method, Method::Get | Method::Head) && log.path != LOG_PATH;
+    // The runtime's own method text: `Request::method` reads a method it does not know as GET.
+    let wants_page = matches!(log.method.as_str(), "GET" | "HEAD") && log.path != LOG_PATH;
     if wants_page && lookup(&env, PAGE_ENABLED).as_deref() == Some("true") {
-        if let Some(page) = page_asset(&req, &env).await {
+        if let Some(page) = page_asset(&req, &env, &request_id).await {
             log.write(page.status_code(), None, None);
             return Ok(page);
         }
@@ -73,13 +74,40 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     respond(outcome, origin.as_deref(), &request_id)
 }
 
-/// The history page's file for this request (`public/`, the `ASSETS` binding), or `None` when
-/// there is no such file, so that the path gets the API's `10007` like any other.
-async fn page_asset(req: &Request, env: &Env) -> Option<Response> {
+/// Headers every file of the history page gets on top of the assets service's own. The policy
+/// repeats the page's `<meta>` one and adds what a `<meta>` cannot say: no other site may frame
+/// the page (and overlay it to collect a password).
+const PAGE_HEADERS: [(&str, &str); 4] = [
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+         img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    ),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+];
+
+/// The history page's file for this request (`public/`, the `ASSETS` binding), with
+/// [`PAGE_HEADERS`] and the request id, or `None` when there is no such file, so that the path
+/// gets the API's `10007` like any other.
+async fn page_asset(req: &Request, env: &Env, request_id: &str) -> Option<Response> {
     let assets = env.assets("ASSETS").ok()?;
     let response = assets.fetch_request(req.clone().ok()?).await.ok()?;
+    if response.status_code() == 404 {
+        return None;
+    }
 
-    (response.status_code() != 404).then_some(response)
+    // The service's headers are immutable; the answer gets a copy with ours added.
+    let headers = Headers::new();
+    for (name, value) in response.headers().entries() {
+        headers.append(&name, &value).ok()?;
+    }
+    for (name, value) in PAGE_HEADERS {
+        headers.set(name, value).ok()?;
+    }
+    headers.set(REQUEST_ID_HEADER, request_id).ok()?;
+    Some(response.with_headers(headers))
 }
 
 /// Answers a CORS preflight from an allowed origin: `204`, no body, and the methods and headers

@@ -28,8 +28,9 @@ struct Cli {
 enum Tool {
     /// Print the PHC hash of a password read from standard input.
     HashPassword {
-        /// PBKDF2 iterations.
-        #[arg(long, default_value_t = DEFAULT_ITERATIONS)]
+        /// PBKDF2 iterations, within the Worker's default bounds (PBKDF2_MIN_ITERATIONS and
+        /// PBKDF2_MAX_ITERATIONS): a hash outside them would be refused at every sign-in.
+        #[arg(long, default_value_t = DEFAULT_ITERATIONS, value_parser = iteration_count())]
         iterations: u32,
     },
     /// Create an account, or replace its ID number and password. The password is read from
@@ -41,8 +42,8 @@ enum Tool {
         /// The national ID number, stored as text and shown only masked.
         #[arg(long)]
         id_number: String,
-        /// PBKDF2 iterations for the new hash.
-        #[arg(long, default_value_t = DEFAULT_ITERATIONS)]
+        /// PBKDF2 iterations for the new hash, within the Worker's default bounds.
+        #[arg(long, default_value_t = DEFAULT_ITERATIONS, value_parser = iteration_count())]
         iterations: u32,
         #[command(flatten)]
         database: Database,
@@ -213,6 +214,11 @@ fn read_password() -> Result<Password, String> {
     Ok(Password::new(typed))
 }
 
+/// The iteration counts the Worker accepts by default (1,000 to 2,000,000).
+fn iteration_count() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1_000..=2_000_000)
+}
+
 fn new_hash(password: &Password, iterations: u32) -> Result<String, String> {
     let mut salt = [0u8; SALT_BYTES];
     getrandom::fill(&mut salt).map_err(|e| format!("failed to draw a random salt: {e}"))?;
@@ -255,13 +261,20 @@ fn text_literal(value: &str) -> String {
 /// Runs `sql` through the project's wrangler, which knows the D1 database from `wrangler.toml`,
 /// and returns the rows of its last statement. Wrangler's own messages go to standard error.
 fn run_sql(sql: &str, database: &Database) -> Result<Vec<serde_json::Value>, String> {
-    let file = std::env::temp_dir().join(format!("userlog-admin-{}.sql", std::process::id()));
-    std::fs::write(&file, sql).map_err(|e| format!("failed to write {}: {e}", file.display()))?;
+    // A new file only this user can read (the SQL holds a password hash), created exclusively
+    // under a random name, so another user cannot plant or swap it.
+    let mut file = tempfile::Builder::new()
+        .prefix("userlog-admin-")
+        .suffix(".sql")
+        .tempfile()
+        .map_err(|e| format!("failed to create a temporary file: {e}"))?;
+    std::io::Write::write_all(&mut file, sql.as_bytes())
+        .map_err(|e| format!("failed to write {}: {e}", file.path().display()))?;
 
     let mut command = Command::new("node_modules/.bin/wrangler");
     command
         .args(["d1", "execute", "DB", "--json", "--file"])
-        .arg(&file);
+        .arg(file.path());
     command.arg(match database.target {
         Target::Local => "--local",
         Target::Remote => "--remote",
@@ -276,7 +289,6 @@ fn run_sql(sql: &str, database: &Database) -> Result<Vec<serde_json::Value>, Str
         .env("CI", "true")
         .stderr(std::process::Stdio::inherit())
         .output();
-    let _ = std::fs::remove_file(&file);
 
     match output {
         Ok(output) if output.status.success() => {

@@ -133,4 +133,14 @@ fn every_command_has_help_and_a_bad_argument_exits_with_2() {
             .code(),
         Some(2)
     );
+    // An iteration count the Worker would refuse at every sign-in is a usage error.
+    for iterations in ["10", "2000001"] {
+        let refused = admin(&["hash-password", "--iterations", iterations], "pw");
+        assert_eq!(
+            refused.status.code(),
+            Some(2),
+            "{iterations}: {}",
+            stderr(&refused)
+        );
+    }
 }

@@ -45,6 +45,8 @@ fn the_history_page_is_served_while_page_enabled_and_other_files_are_10007() {
     let index = get("/").send();
     let script = get("/app.js").send();
     let missing = get("/no-such-file.js").send();
+    // A method the worker crate does not know reads as GET there; it must not reach the page.
+    let unknown_method = get("/").method("PROPFIND").send();
     let closed = get("/").send_to(Variant::Closed);
 
     assert_eq!(index.status, 200);
@@ -54,6 +56,14 @@ fn the_history_page_is_served_while_page_enabled_and_other_files_are_10007() {
         .starts_with("text/html"));
     assert!(String::from_utf8_lossy(&index.body).contains("Your information history"));
     assert_eq!(script.status, 200);
+    assert!(index
+        .header("x-request-id")
+        .is_some_and(|id| !id.is_empty()));
+    assert_eq!(index.header("x-frame-options"), Some("DENY"));
+    assert_eq!(index.header("x-content-type-options"), Some("nosniff"));
+    let policy = index.header("content-security-policy").unwrap_or_default();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
     missing.assert_error(404, "10007", "Endpoint not found");
+    unknown_method.assert_error(404, "10007", "Endpoint not found");
     closed.assert_error(404, "10007", "Endpoint not found");
 }
