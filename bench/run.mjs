@@ -23,15 +23,14 @@
 //            bundle size and the wasm core's time at 600,000 iterations.
 //   scale    a local D1 with 1,000,000 log rows over 10,000 accounts: the endpoint's latency for
 //            accounts with 10, 1,000 and 100,000 rows, and the list query's plan.
-import { spawn, spawnSync } from "node:child_process";
-import { pbkdf2Sync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { SignJWT } from "jose";
+import { phc, run, startWrangler, writeWorkerConfig } from "../scripts/local-worker.mjs";
 
 const { values: flags } = parseArgs({
   options: {
@@ -58,37 +57,12 @@ const row = (section, what, value, note = "") => {
   console.log(`   ${what}: ${value}${note ? `  (${note})` : ""}`);
 };
 
-function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", env, ...options });
-  if (result.status !== 0) {
-    console.error(`failed: ${command} ${args.join(" ")}\n${result.stdout}${result.stderr}`);
-    process.exit(1);
-  }
-  return result.stdout;
-}
-
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 };
 const ms = (value) => `${value.toFixed(1)} ms`;
 const ratio = (value) => `${value.toFixed(2)}x`;
-
-function freePort() {
-  return new Promise((done) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-function phc(password, iterations) {
-  const salt = randomBytes(16);
-  const hash = pbkdf2Sync(password, salt, iterations, 32, "sha256");
-  const b64 = (bytes) => bytes.toString("base64").replace(/=+$/, "");
-  return `$pbkdf2-sha256$i=${iterations},l=32$${b64(salt)}$${b64(hash)}`;
-}
 
 const token = (sub) =>
   new SignJWT({})
@@ -97,84 +71,29 @@ const token = (sub) =>
     .setExpirationTime("2h")
     .sign(new TextEncoder().encode(SECRET));
 
-// wrangler.toml without its [build] step, with `main` made absolute.
-// `build` is the folder holding the built Worker (`build/` unless a profile variant's copy).
-function rustConfig(build = resolve(ROOT, "build"), name = "wrangler.toml") {
-  let inBuild = false;
-  const kept = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8")
-    .split("\n")
-    .filter((line) => {
-      if (line.startsWith("[")) inBuild = line.trim() === "[build]";
-      return !inBuild;
-    });
-  const path = resolve(RUN_DIR, name);
-  const main = `main = "${build}/worker/shim.mjs"`;
-  writeFileSync(
-    path,
-    kept
-      .join("\n")
-      .replace('main = "build/worker/shim.mjs"', main)
-      .replace('directory = "public"', `directory = "${ROOT}/public"`),
-  );
-  return path;
-}
+// wrangler.toml for the Worker built in `build` (`build/` unless a profile variant's copy).
+const rustConfig = (build = resolve(ROOT, "build"), name = "wrangler.toml") =>
+  writeWorkerConfig(resolve(RUN_DIR, name), build);
 
-// Starts a Worker with `wrangler dev` and returns it once it answers, with the time that took.
+// Starts a Worker on the shared bench database, with limits raised out of the way of repeated
+// correct passwords, and returns it once it answers, with the time that took.
 async function startWorker(name, config) {
-  const port = await freePort();
-  const inspector = await freePort();
-  const started = performance.now();
-  const child = spawn(
-    "node_modules/.bin/wrangler",
-    [
-      "dev",
-      "--config",
-      config,
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspector),
-      "--persist-to",
-      STATE,
-      "--show-interactive-dev-session=false",
-      "--var",
+  const worker = await startWrangler({
+    config,
+    state: STATE,
+    pollMs: 50,
+    vars: [
       "ENDPOINT_ENABLED:true",
       `JWT_SECRET:${SECRET}`,
       `ADDRESS_HASH_KEY:${SECRET}`,
       "PASSWORD_MAX_FAILURES:1000",
       "ADDRESS_MAX_FAILURES:100000",
     ],
-    { cwd: ROOT, detached: true, stdio: "ignore", env },
-  );
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/ready`);
-      await response.arrayBuffer();
-      if (response.status === 404) {
-        return {
-          name,
-          child,
-          base: `http://127.0.0.1:${port}`,
-          coldMs: performance.now() - started,
-        };
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  process.kill(-child.pid);
-  throw new Error(`${name} did not answer within 180 s`);
+  });
+  return { name, ...worker };
 }
 
-const stop = (worker) => {
-  try {
-    process.kill(-worker.child.pid);
-  } catch {
-    // already gone
-  }
-};
+const stop = (worker) => worker.stop();
 
 async function post(worker, account, password) {
   const started = performance.now();

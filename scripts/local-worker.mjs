@@ -13,9 +13,10 @@ export const PATH = "/user/info/get_user_info_modification_log";
 
 const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
 
-// Runs a command from the repository root and exits with its output if it fails.
-export function run(command, args) {
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", env });
+// Runs a command from the repository root and exits with its output if it fails. `options` go
+// to spawnSync; its `env`, if any, is the whole environment.
+export function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", env, ...options });
   if (result.status !== 0) {
     console.error(`failed: ${command} ${args.join(" ")}\n${result.stdout}${result.stderr}`);
     process.exit(1);
@@ -40,17 +41,10 @@ function freePort() {
   });
 }
 
-// Builds the Worker, migrates a fresh local D1 under `runDir` and runs `seedSql` in it, then
-// starts the Worker with `vars` (NAME:value strings) on a free port. Returns its base URL, the
-// secret its tokens are signed with, a token maker and a stop function.
-export async function startLocalWorker({ runDir, seedSql, vars = [] }) {
-  const state = resolve(runDir, "state");
-  mkdirSync(runDir, { recursive: true });
-  rmSync(state, { recursive: true, force: true });
-  run("bash", ["scripts/build-worker.sh"]);
-
-  // wrangler.toml without its [build] step (the Worker is built above) and with `main` made
-  // absolute, since the copy lives elsewhere.
+// Writes wrangler.toml to `path` without its [build] step (the Worker is built beforehand) and
+// with its relative paths made absolute, since the copy lives elsewhere. `build` is the folder
+// holding the built Worker.
+export function writeWorkerConfig(path, build = resolve(ROOT, "build")) {
   let inBuild = false;
   const lines = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8")
     .split("\n")
@@ -58,25 +52,21 @@ export async function startLocalWorker({ runDir, seedSql, vars = [] }) {
       if (line.startsWith("[")) inBuild = line.trim() === "[build]";
       return !inBuild;
     });
-  const config = resolve(runDir, "wrangler.toml");
-  const main = `main = "${ROOT}/build/worker/shim.mjs"`;
-  writeFileSync(
-    config,
-    lines
-      .join("\n")
-      .replace('main = "build/worker/shim.mjs"', main)
-      .replace('directory = "public"', `directory = "${ROOT}/public"`),
-  );
+  const config = lines
+    .join("\n")
+    .replace('main = "build/worker/shim.mjs"', `main = "${build}/worker/shim.mjs"`)
+    .replace('directory = "public"', `directory = "${ROOT}/public"`);
+  writeFileSync(path, config);
+  return path;
+}
 
-  const seedFile = resolve(runDir, "seed.sql");
-  writeFileSync(seedFile, seedSql);
-  const local = ["--local", "--persist-to", state];
-  run("node_modules/.bin/wrangler", ["d1", "migrations", "apply", "DB", ...local]);
-  run("node_modules/.bin/wrangler", ["d1", "execute", "DB", ...local, "--file", seedFile]);
-
-  const secret = randomBytes(32).toString("hex");
+// Starts `wrangler dev` with `config` on a free port, its D1 state in `state`, and `vars`
+// (NAME:value strings). Resolves once the Worker answers, with its base URL, the time that took
+// (`coldMs`) and a stop function.
+export async function startWrangler({ config, state, vars, pollMs = 250 }) {
   const port = await freePort();
   const inspector = await freePort();
+  const started = performance.now();
   const child = spawn(
     "node_modules/.bin/wrangler",
     [
@@ -91,9 +81,6 @@ export async function startLocalWorker({ runDir, seedSql, vars = [] }) {
       state,
       "--show-interactive-dev-session=false",
       "--var",
-      "ENDPOINT_ENABLED:true",
-      `JWT_SECRET:${secret}`,
-      `ADDRESS_HASH_KEY:${secret}`,
       ...vars,
     ],
     { cwd: ROOT, detached: true, stdio: "ignore", env },
@@ -107,21 +94,45 @@ export async function startLocalWorker({ runDir, seedSql, vars = [] }) {
   };
 
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + 180_000;
   for (;;) {
     try {
       const response = await fetch(`${base}/ready`);
       await response.arrayBuffer();
-      if (response.status === 404) break;
+      if (response.status === 404) return { base, coldMs: performance.now() - started, stop };
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       stop();
-      throw new Error("wrangler dev did not answer within 120 s");
+      throw new Error("wrangler dev did not answer within 180 s");
     }
-    await new Promise((done) => setTimeout(done, 250));
+    await new Promise((done) => setTimeout(done, pollMs));
   }
+}
+
+// Builds the Worker, migrates a fresh local D1 under `runDir` and runs `seedSql` in it, then
+// starts the Worker with `vars` on a free port and a random signing secret. Returns its base
+// URL, the secret, a token maker and a stop function.
+export async function startLocalWorker({ runDir, seedSql, vars = [] }) {
+  const state = resolve(runDir, "state");
+  mkdirSync(runDir, { recursive: true });
+  rmSync(state, { recursive: true, force: true });
+  run("bash", ["scripts/build-worker.sh"]);
+  const config = writeWorkerConfig(resolve(runDir, "wrangler.toml"));
+
+  const seedFile = resolve(runDir, "seed.sql");
+  writeFileSync(seedFile, seedSql);
+  const local = ["--local", "--persist-to", state];
+  run("node_modules/.bin/wrangler", ["d1", "migrations", "apply", "DB", ...local]);
+  run("node_modules/.bin/wrangler", ["d1", "execute", "DB", ...local, "--file", seedFile]);
+
+  const secret = randomBytes(32).toString("hex");
+  const worker = await startWrangler({
+    config,
+    state,
+    vars: ["ENDPOINT_ENABLED:true", `JWT_SECRET:${secret}`, `ADDRESS_HASH_KEY:${secret}`, ...vars],
+  });
 
   const token = (sub, options = {}) =>
     new SignJWT({})
@@ -129,5 +140,5 @@ export async function startLocalWorker({ runDir, seedSql, vars = [] }) {
       .setSubject(sub)
       .setExpirationTime(options.exp ?? Math.floor(Date.now() / 1000) + 3600)
       .sign(new TextEncoder().encode(options.secret ?? secret));
-  return { base, secret, token, stop };
+  return { base: worker.base, secret, token, stop: worker.stop };
 }
