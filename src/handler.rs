@@ -227,7 +227,8 @@ async fn check_password(
     };
 
     if stored.iterations() <= config.webcrypto_max_iterations {
-        match webcrypto_pbkdf2(bytes, stored.salt(), stored.iterations()).await {
+        let bits = stored.key_len() * 8;
+        match webcrypto_pbkdf2(bytes, stored.salt(), stored.iterations(), bits).await {
             Ok(derived) => {
                 log.kdf.set(Some("webcrypto"));
                 return stored.matches(&derived);
@@ -242,11 +243,12 @@ async fn check_password(
     stored.verify(password)
 }
 
-/// PBKDF2-HMAC-SHA256 with a 32-byte output, through the runtime's `crypto.subtle`.
+/// PBKDF2-HMAC-SHA256 with an output of `bits`, through the runtime's `crypto.subtle`.
 async fn webcrypto_pbkdf2(
     password: &[u8],
     salt: &[u8],
     iterations: u32,
+    bits: usize,
 ) -> std::result::Result<Vec<u8>, JsValue> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
@@ -265,8 +267,9 @@ async fn webcrypto_pbkdf2(
         iterations,
         &Uint8Array::from(salt),
     );
-    let bits = JsFuture::from(subtle.derive_bits_with_object(&params, &key, 256)?).await?;
-    Ok(Uint8Array::new(&bits).to_vec())
+    let bits = u32::try_from(bits).map_err(|_| JsValue::from_str("output too long"))?;
+    let derived = JsFuture::from(subtle.derive_bits_with_object(&params, &key, bits)?).await?;
+    Ok(Uint8Array::new(&derived).to_vec())
 }
 
 /// Reads the body chunk by chunk and keeps no more than [`MAX_BODY_BYTES`], so a client that

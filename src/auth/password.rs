@@ -10,6 +10,7 @@ use std::fmt;
 use pbkdf2::password_hash::{Ident, Output, PasswordHash, PasswordHasher, SaltString};
 use pbkdf2::{Params, Pbkdf2};
 
+use crate::auth::foreign_hash::{self, HashFormat};
 use crate::auth::kdf;
 
 /// Iterations for newly made hashes: the current OWASP figure for PBKDF2-HMAC-SHA256.
@@ -75,7 +76,7 @@ impl fmt::Debug for Password {
 
 /// Why a stored hash could not be used. The text names the fault, never the hash itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HashFormatError(&'static str);
+pub struct HashFormatError(pub(crate) &'static str);
 
 impl fmt::Display for HashFormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -87,17 +88,32 @@ impl std::error::Error for HashFormatError {}
 
 /// A parsed stored hash, ready to check passwords against.
 pub struct StoredHash {
+    format: HashFormat,
     iterations: u32,
     salt: Vec<u8>,
     expected: Output,
 }
 
 impl StoredHash {
-    /// Parses a PHC string of the form this project writes.
+    /// Parses a stored hash: a PHC string of the form this project writes, or a PBKDF2-SHA256
+    /// hash written by Django, passlib or Werkzeug ([`foreign_hash`]).
     ///
-    /// Note: only `pbkdf2-sha256` with a 32-byte output is accepted; anything else is a fault in
-    /// the stored data, which the caller reports as a server error rather than a wrong password.
+    /// Note: in the project's form only `pbkdf2-sha256` with a 32-byte output is accepted;
+    /// anything in no supported form is a fault in the stored data, which the caller reports as
+    /// a server error rather than a wrong password.
     pub fn parse(phc: &str) -> Result<StoredHash, HashFormatError> {
+        if let Some(foreign) = foreign_hash::parse(phc) {
+            let foreign = foreign?;
+            let expected = Output::new(&foreign.expected)
+                .map_err(|_| HashFormatError("unreadable or oddly sized hash"))?;
+            return Ok(StoredHash {
+                format: foreign.format,
+                iterations: foreign.iterations,
+                salt: foreign.salt,
+                expected,
+            });
+        }
+
         let parsed = PasswordHash::new(phc).map_err(|_| HashFormatError("not a PHC string"))?;
         if parsed.algorithm.as_str() != ALGORITHM {
             return Err(HashFormatError("algorithm is not pbkdf2-sha256"));
@@ -124,6 +140,7 @@ impl StoredHash {
             .map_err(|_| HashFormatError("bad salt"))?;
 
         Ok(StoredHash {
+            format: HashFormat::Project,
             iterations: params.rounds,
             salt: salt.to_vec(),
             expected,
@@ -140,6 +157,22 @@ impl StoredHash {
         &self.salt
     }
 
+    /// Which system wrote the hash.
+    pub fn format(&self) -> HashFormat {
+        self.format
+    }
+
+    /// Bytes of derived key the hash holds (32 in the project's form).
+    pub fn key_len(&self) -> usize {
+        self.expected.len()
+    }
+
+    /// Whether the hash should be replaced by one in the project's form at `policy_iterations`
+    /// once its password is known: it is foreign, or weaker than the policy.
+    pub fn needs_rehash(&self, policy_iterations: u32) -> bool {
+        self.format != HashFormat::Project || self.iterations < policy_iterations
+    }
+
     /// Whether `password` derives the stored hash, with this crate's PBKDF2 core. The comparison
     /// takes the same time wherever the first differing byte is.
     ///
@@ -149,7 +182,7 @@ impl StoredHash {
             return false;
         };
 
-        let mut derived = [0u8; HASH_BYTES];
+        let mut derived = vec![0u8; self.key_len()];
         kdf::pbkdf2_hmac_sha256(bytes, &self.salt, self.iterations, &mut derived);
         self.matches(&derived)
     }

@@ -147,3 +147,23 @@ fn jose_eddsa_and_es256_tokens_are_accepted_and_a_swapped_kid_refused() {
     let swapped = Req::with_credentials(&sign("EdDSA", ED25519_KID, P256_KID), "pw").send();
     swapped.assert_error(401, "10001", "Token expired or invalid");
 }
+
+#[test]
+fn hashes_written_by_django_passlib_and_werkzeug_sign_in_through_the_worker() {
+    let app = app();
+    let fixtures: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("../fixtures/foreign-hashes.json")).unwrap();
+
+    for (index, fixture) in fixtures.iter().enumerate() {
+        let (library, password) = (&fixture["library"], fixture["password"].as_str().unwrap());
+        let account = format!("cross-foreign-{index}");
+        let token = app.seed_account(&account, "110000000000001234", "replaced");
+        app.set_password_hash(&account, fixture["hash"].as_str().unwrap());
+
+        let right = Req::with_credentials(&token, password).send();
+        let wrong = Req::with_credentials(&token, &format!("{password}!")).send();
+
+        assert_eq!(right.status, 200, "{library}: {:?}", right.json());
+        wrong.assert_error(401, "10004", "Password is incorrect");
+    }
+}
