@@ -40,6 +40,7 @@ function check(condition, what) {
 console.log("==> building the Worker and a throwaway local D1");
 const worker = await startLocalWorker({
   runDir: resolve(ROOT, "target/browser"),
+  vars: ["PASSWORD_HASH_ITERATIONS:1000"],
   seedSql: `
     INSERT INTO accounts (id, id_number, password_hash)
     VALUES ('browser', '110105199001011234', '${phc("right password")}'),

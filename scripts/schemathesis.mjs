@@ -37,7 +37,11 @@ const worker = await startLocalWorker({
     VALUES ('fuzzed', '110105199001011234', '${phc("right password")}');
     INSERT INTO modification_log (account_id, data_type, value_before, value_after, changed_at_ms)
     VALUES ('fuzzed', 'email', NULL, 'a@example.com', 1700000000000);`,
-  vars: ["PASSWORD_MAX_FAILURES:1000", "ADDRESS_MAX_FAILURES:100000"],
+  vars: [
+    "PASSWORD_MAX_FAILURES:1000",
+    "ADDRESS_MAX_FAILURES:100000",
+    "PASSWORD_HASH_ITERATIONS:1000",
+  ],
 });
 
 let status;

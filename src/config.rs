@@ -44,6 +44,12 @@ pub const WEBCRYPTO_MAX_ITERATIONS: &str = "WEBCRYPTO_MAX_ITERATIONS";
 /// Variable: the UTC offset, `+HH:MM` or `-HH:MM`, that answers show times at; `+00:00` when
 /// unset or empty.
 pub const DISPLAY_UTC_OFFSET: &str = "DISPLAY_UTC_OFFSET";
+/// Variable: the iteration count of hashes this service writes when it replaces one after a
+/// successful sign-in.
+pub const PASSWORD_HASH_ITERATIONS: &str = "PASSWORD_HASH_ITERATIONS";
+/// Variable: `false` keeps stored hashes as they are; anything else (the default) replaces a
+/// foreign hash, or one below `PASSWORD_HASH_ITERATIONS`, after a successful sign-in.
+pub const REHASH_ON_SIGN_IN: &str = "REHASH_ON_SIGN_IN";
 /// Variable: the fewest PBKDF2 iterations a stored hash may have.
 pub const PBKDF2_MIN_ITERATIONS: &str = "PBKDF2_MIN_ITERATIONS";
 /// Variable: the most PBKDF2 iterations a stored hash may have.
@@ -71,6 +77,10 @@ pub struct Config {
     pub webcrypto_max_iterations: u32,
     /// The offset from UTC that answers show times at.
     pub display_offset: chrono::FixedOffset,
+    /// The iteration count hashes are rewritten at, when `rehash` is on.
+    pub hash_iterations: u32,
+    /// Whether a foreign or weaker hash is replaced after a successful sign-in.
+    pub rehash: bool,
 }
 
 impl Config {
@@ -103,6 +113,13 @@ impl Config {
                 0..=100_000,
             )?,
             display_offset: display_offset(&lookup)?,
+            hash_iterations: number(
+                &lookup,
+                PASSWORD_HASH_ITERATIONS,
+                600_000,
+                1_000..=2_000_000,
+            )?,
+            rehash: lookup(REHASH_ON_SIGN_IN).as_deref().map(str::trim) != Some("false"),
         })
     }
 }
@@ -224,6 +241,7 @@ mod tests {
         assert_eq!(config.iterations, 1_000..=2_000_000);
         assert_eq!(config.webcrypto_max_iterations, 100_000);
         assert_eq!(config.display_offset.local_minus_utc(), 0);
+        assert_eq!((config.hash_iterations, config.rehash), (600_000, true));
         assert_eq!(config.token_policy.issuer, None);
         assert_eq!(config.token_policy.audience, None);
     }

@@ -11,7 +11,8 @@ use wasm_bindgen::JsValue;
 use worker::{console_error, console_log, console_warn, Env, Headers, Method};
 use worker::{Date, Request, Response};
 
-use crate::auth::password::{Password, StoredHash};
+use crate::auth::kdf;
+use crate::auth::password::{project_phc, Password, StoredHash, HASH_BYTES, SALT_BYTES};
 use crate::auth::token::{BearerToken, TokenVerifier};
 use crate::config::{Config, PAGE_ENABLED};
 use crate::cors::{CorsPolicy, ALLOWED_HEADERS, CORS_ALLOWED_ORIGINS, PREFLIGHT_MAX_AGE_SECS};
@@ -183,7 +184,17 @@ async fn get_modification_log(
         return Err(ApiError::WrongPassword);
     }
 
-    let rows = store.succeed_and_read_log(&attempt, &config).await?;
+    let replacement = if config.rehash && stored.needs_rehash(config.hash_iterations) {
+        rehash(&request.password, &config).await
+    } else {
+        None
+    };
+    let rehash = replacement
+        .as_deref()
+        .map(|phc| (phc, account.password_hash.as_str()));
+    let rows = store
+        .succeed_and_read_log(&attempt, &config, rehash)
+        .await?;
     Ok(LogPage::from_rows(&account.id_number, rows, config.display_offset)?.envelope())
 }
 
@@ -241,6 +252,36 @@ async fn check_password(
     }
     log.kdf.set(Some("wasm"));
     stored.verify(password)
+}
+
+/// A fresh hash of the password, just found correct, in the project's form at the configured
+/// count, to replace a foreign or weaker one. `None` (the old hash stays, and the next sign-in
+/// tries again) when the runtime gives no random salt.
+async fn rehash(password: &Password, config: &Config) -> Option<String> {
+    use wasm_bindgen::JsCast;
+
+    let bytes = password.derivable()?;
+    let mut salt = [0u8; SALT_BYTES];
+    let scope: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
+    scope
+        .crypto()
+        .ok()?
+        .get_random_values_with_u8_array(&mut salt)
+        .ok()?;
+
+    let iterations = config.hash_iterations;
+    let mut derived = [0u8; HASH_BYTES];
+    let through_webcrypto = match iterations <= config.webcrypto_max_iterations {
+        true => webcrypto_pbkdf2(bytes, &salt, iterations, HASH_BYTES * 8)
+            .await
+            .ok(),
+        false => None,
+    };
+    match through_webcrypto {
+        Some(key) if key.len() == HASH_BYTES => derived.copy_from_slice(&key),
+        _ => kdf::pbkdf2_hmac_sha256(bytes, &salt, iterations, &mut derived),
+    }
+    Some(project_phc(iterations, &salt, &derived))
 }
 
 /// PBKDF2-HMAC-SHA256 with an output of `bits`, through the runtime's `crypto.subtle`.

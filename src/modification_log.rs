@@ -14,6 +14,13 @@ FROM accounts
 WHERE id = ?1
 "#;
 
+/// Replaces account `?1`'s password hash by `?2`, but only while it is still `?3`, the one just
+/// checked: a password change that landed meanwhile wins.
+pub const REPLACE_HASH: &str = r#"
+UPDATE accounts SET password_hash = ?2
+WHERE id = ?1 AND password_hash = ?3
+"#;
+
 /// Reads one account's history, newest first.
 ///
 /// The index `modification_log_by_account_time` on `(account_id, changed_at_ms)` ends, like every

@@ -14,7 +14,7 @@ use crate::auth::attempts::{RESERVE_ACCOUNT_ATTEMPT, RESERVE_ADDRESS_ATTEMPT};
 use crate::auth::token::VerifiedToken;
 use crate::config::Config;
 use crate::error::{ApiError, Result};
-use crate::modification_log::{AccountRow, LogRow, ACCOUNT_QUERY, LOG_QUERY};
+use crate::modification_log::{AccountRow, LogRow, ACCOUNT_QUERY, LOG_QUERY, REPLACE_HASH};
 use crate::retention::{BATCH_ROWS, DELETE_EXPIRED, MAX_BATCHES, SET_POLICY};
 
 /// Name of the D1 binding in `wrangler.toml`.
@@ -108,24 +108,30 @@ impl Store {
     }
 
     /// After a correct password: clears the account's count, gives the address its attempt
-    /// back, prunes expired address counters and reads the history, in one batch, which runs as
-    /// a single transaction.
+    /// back, prunes expired address counters, replaces the stored hash when `rehash` holds a new
+    /// one (and the old one it replaces), and reads the history, in one batch, which runs as a
+    /// single transaction.
     pub async fn succeed_and_read_log(
         &self,
         attempt: &Attempt<'_>,
         config: &Config,
+        rehash: Option<(&str, &str)>,
     ) -> Result<Vec<LogRow>> {
         let account: JsValue = attempt.token.account.as_str().into();
         let expired_before = attempt.now_ms - i64::from(config.failure_window_secs) * 1_000;
-        let statements = vec![
+        let mut statements = vec![
             self.statement(RESET_ACCOUNT_ATTEMPTS, std::slice::from_ref(&account))?,
             self.statement(REFUND_ADDRESS_ATTEMPT, &[attempt.address_hash.into()])?,
             self.statement(
                 PRUNE_ADDRESS_ATTEMPTS,
                 &[JsValue::from_f64(expired_before as f64)],
             )?,
-            self.statement(LOG_QUERY, &[account])?,
         ];
+        if let Some((new, old)) = rehash {
+            let args = [account.clone(), new.into(), old.into()];
+            statements.push(self.statement(REPLACE_HASH, &args)?);
+        }
+        statements.push(self.statement(LOG_QUERY, &[account])?);
 
         let results = self.batch(statements, "read log").await?;
         results

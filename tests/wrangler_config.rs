@@ -10,6 +10,7 @@ use user_info_log::config::{
     JWT_ISSUER, JWT_JWKS, JWT_LEEWAY_SECONDS, PAGE_ENABLED, PASSWORD_FAILURE_WINDOW_SECONDS,
     PASSWORD_MAX_FAILURES, PBKDF2_MAX_ITERATIONS, PBKDF2_MIN_ITERATIONS, WEBCRYPTO_MAX_ITERATIONS,
 };
+use user_info_log::config::{PASSWORD_HASH_ITERATIONS, REHASH_ON_SIGN_IN};
 use user_info_log::cors::CORS_ALLOWED_ORIGINS;
 use user_info_log::retention::LOG_RETENTION_DAYS;
 
@@ -46,6 +47,8 @@ fn every_variable_the_worker_reads_is_set_everywhere_and_no_secret_is() {
         ADDRESS_MAX_FAILURES,
         PBKDF2_MIN_ITERATIONS,
         PBKDF2_MAX_ITERATIONS,
+        PASSWORD_HASH_ITERATIONS,
+        REHASH_ON_SIGN_IN,
         WEBCRYPTO_MAX_ITERATIONS,
         DISPLAY_UTC_OFFSET,
         LOG_RETENTION_DAYS,

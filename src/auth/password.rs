@@ -203,6 +203,18 @@ impl fmt::Debug for StoredHash {
     }
 }
 
+/// Writes a key derived elsewhere (through WebCrypto or [`kdf`]) from `salt` at `iterations`
+/// in the project's PHC form, exactly as [`hash_password`] does.
+pub fn project_phc(iterations: u32, salt: &[u8; SALT_BYTES], derived: &[u8; HASH_BYTES]) -> String {
+    use base64ct::{Base64Unpadded, Encoding};
+
+    format!(
+        "${ALGORITHM}$i={iterations},l={HASH_BYTES}${}${}",
+        Base64Unpadded::encode_string(salt),
+        Base64Unpadded::encode_string(derived)
+    )
+}
+
 /// Makes a PHC string for `password` with the given iteration count and salt.
 ///
 /// Note: the caller supplies the salt so this crate needs no random source inside the Worker;
@@ -338,5 +350,17 @@ mod tests {
         assert!(!stored.matches(&derived));
         assert!(!stored.matches(&derived[..31]));
         assert!(Password::new("a\0b").derivable().is_none());
+    }
+
+    #[test]
+    fn a_key_derived_elsewhere_is_written_exactly_as_hash_password_writes_it() {
+        let password = Password::new("re-hashed");
+        let mut derived = [0u8; HASH_BYTES];
+        kdf::pbkdf2_hmac_sha256(password.derivable().unwrap(), &SALT, 1_000, &mut derived);
+
+        assert_eq!(
+            project_phc(1_000, &SALT, &derived),
+            hash("re-hashed", 1_000)
+        );
     }
 }

@@ -165,5 +165,21 @@ fn hashes_written_by_django_passlib_and_werkzeug_sign_in_through_the_worker() {
 
         assert_eq!(right.status, 200, "{library}: {:?}", right.json());
         wrong.assert_error(401, "10004", "Password is incorrect");
+        // The successful sign-in replaced the foreign hash with the project's form, which
+        // still takes the same password.
+        let stored = app.query(&format!(
+            "SELECT password_hash FROM accounts WHERE id = '{account}';"
+        ));
+        let phc = stored[0]["password_hash"].as_str().unwrap().to_owned();
+        crate::helpers::remember_secret(&phc);
+        assert!(
+            phc.starts_with("$pbkdf2-sha256$i=1000,l=32$"),
+            "{library}: {phc}"
+        );
+        assert_eq!(
+            Req::with_credentials(&token, password).send().status,
+            200,
+            "{library}"
+        );
     }
 }

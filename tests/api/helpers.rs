@@ -96,6 +96,8 @@ impl Variant {
             format!("ADDRESS_HASH_KEY:{ADDRESS_KEY}"),
             format!("ADDRESS_MAX_FAILURES:{ADDRESS_MAX_FAILURES}"),
             "PASSWORD_MAX_FAILURES:5".into(),
+            // Test hashes use 1,000 iterations; only foreign ones get rewritten.
+            format!("PASSWORD_HASH_ITERATIONS:{TEST_ITERATIONS}"),
             "PASSWORD_FAILURE_WINDOW_SECONDS:900".into(),
             format!("CORS_ALLOWED_ORIGINS:{ALLOWED_ORIGIN}, *"),
             format!("LOG_RETENTION_DAYS:{RETENTION_DAYS}"),
@@ -282,7 +284,19 @@ impl TestApp {
         }
     }
 
+    /// Starts the Worker of `variant`. A port that was free when chosen can be taken before
+    /// wrangler binds it (by another instance's own listeners); the start is then tried again on
+    /// new ports.
     fn start_instance(&self, variant: Variant) -> Instance {
+        for _ in 0..3 {
+            if let Some(instance) = self.try_start_instance(variant) {
+                return instance;
+            }
+        }
+        panic!("wrangler dev ({variant:?}) found its ports taken three times");
+    }
+
+    fn try_start_instance(&self, variant: Variant) -> Option<Instance> {
         let port = free_port();
         let inspector = free_port();
         let log = self.log_dir.join(format!("{variant:?}.log"));
@@ -330,8 +344,15 @@ impl TestApp {
                     break;
                 }
             }
+            let output = std::fs::read_to_string(&log).unwrap_or_default();
+            if output.contains("Address already in use") {
+                // Closing the keeper's input makes it stop what it started.
+                let mut keeper = keeper;
+                drop(keeper.stdin.take());
+                let _ = keeper.wait();
+                return None;
+            }
             if Instant::now() > deadline {
-                let output = std::fs::read_to_string(&log).unwrap_or_default();
                 panic!(
                     "wrangler dev ({variant:?}) did not answer within 120 s; its output:\n{output}"
                 );
@@ -339,10 +360,10 @@ impl TestApp {
             std::thread::sleep(Duration::from_millis(250));
         }
 
-        Instance {
+        Some(Instance {
             port,
             _keeper: keeper,
-        }
+        })
     }
 
     /// Runs one SQL statement against the database of [`Variant::Retention`], migrating it on
