@@ -298,30 +298,15 @@ async function scaleSection(rustConfigPath) {
     FROM n;`;
   writeFileSync(resolve(RUN_DIR, "scale.sql"), sql);
   const started = performance.now();
-  run("node_modules/.bin/wrangler", [
-    "d1",
-    "execute",
-    "DB",
-    "--local",
-    "--persist-to",
-    STATE,
-    "--file",
-    resolve(RUN_DIR, "scale.sql"),
-  ]);
+  d1Execute("--file", resolve(RUN_DIR, "scale.sql"));
   console.log(`   seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
-  const plan = run("node_modules/.bin/wrangler", [
-    "d1",
-    "execute",
-    "DB",
-    "--local",
-    "--persist-to",
-    STATE,
+  const plan = d1Execute(
     "--json",
     "--command",
     "EXPLAIN QUERY PLAN SELECT data_type, value_before, value_after, changed_at_ms " +
       "FROM modification_log WHERE account_id = 'scale-0' ORDER BY changed_at_ms DESC, id DESC",
-  ]);
+  );
   const steps = JSON.parse(plan)[0].results.map((step) => step.detail);
   row(
     "scale",
@@ -364,16 +349,16 @@ function seed() {
               ('bench-${iterations}', 'phone_number', '138', '139', 1700000200000);`,
   );
   writeFileSync(resolve(RUN_DIR, "seed.sql"), accounts.join("\n"));
-  const local = ["--local", "--persist-to", STATE];
-  run("node_modules/.bin/wrangler", ["d1", "migrations", "apply", "DB", ...local]);
   run("node_modules/.bin/wrangler", [
     "d1",
-    "execute",
+    "migrations",
+    "apply",
     "DB",
-    ...local,
-    "--file",
-    resolve(RUN_DIR, "seed.sql"),
+    "--local",
+    "--persist-to",
+    STATE,
   ]);
+  d1Execute("--file", resolve(RUN_DIR, "seed.sql"));
 }
 
 // Builds the Worker with `overrides` in the environment and copies the result aside.
@@ -443,6 +428,18 @@ async function profilesSection() {
     stop(baseWorker);
   }
 }
+
+// `wrangler d1 execute` against the bench database.
+const d1Execute = (...args) =>
+  run("node_modules/.bin/wrangler", [
+    "d1",
+    "execute",
+    "DB",
+    "--local",
+    "--persist-to",
+    STATE,
+    ...args,
+  ]);
 
 function printTable() {
   const date = new Date().toISOString().slice(0, 10);

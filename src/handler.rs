@@ -224,9 +224,8 @@ async fn read_request(req: &mut Request) -> Result<LogRequest> {
     LogRequest::parse(&body)
 }
 
-/// Checks the password, through WebCrypto when the hash's iteration count allows it (native code,
-/// several times faster than PBKDF2 compiled to wasm) and with this crate's own PBKDF2 core
-/// otherwise, or when WebCrypto fails. Notes in `log` which one decided.
+/// Checks the password against the stored hash (see [`derive`] for which PBKDF2 runs), and
+/// notes in `log` which one decided.
 async fn check_password(
     stored: &StoredHash,
     password: &Password,
@@ -237,51 +236,67 @@ async fn check_password(
         return false;
     };
 
-    if stored.iterations() <= config.webcrypto_max_iterations {
-        let bits = stored.key_len() * 8;
-        match webcrypto_pbkdf2(bytes, stored.salt(), stored.iterations(), bits).await {
-            Ok(derived) => {
-                log.kdf.set(Some("webcrypto"));
-                return stored.matches(&derived);
+    let mut derived = vec![0u8; stored.key_len()];
+    let kdf = derive(
+        bytes,
+        stored.salt(),
+        stored.iterations(),
+        &mut derived,
+        config,
+    )
+    .await;
+    log.kdf.set(Some(kdf));
+    stored.matches(&derived)
+}
+
+/// Fills `out` with PBKDF2-HMAC-SHA256 of `password`: through WebCrypto when `iterations` is
+/// within `WEBCRYPTO_MAX_ITERATIONS` (native code, several times faster than PBKDF2 compiled
+/// to wasm), with this crate's own core otherwise or when WebCrypto fails. Returns which ran:
+/// `webcrypto` or `wasm`.
+async fn derive(
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    out: &mut [u8],
+    config: &Config,
+) -> &'static str {
+    if iterations <= config.webcrypto_max_iterations {
+        match webcrypto_pbkdf2(password, salt, iterations, out.len() * 8).await {
+            Ok(key) if key.len() == out.len() => {
+                out.copy_from_slice(&key);
+                return "webcrypto";
             }
-            Err(_) => console_warn!(
+            _ => console_warn!(
                 "{}",
                 serde_json::json!({"detail": "WebCrypto PBKDF2 failed; using the wasm core"})
             ),
         }
     }
-    log.kdf.set(Some("wasm"));
-    stored.verify(password)
+    kdf::pbkdf2_hmac_sha256(password, salt, iterations, out);
+    "wasm"
 }
 
 /// A fresh hash of the password, just found correct, in the project's form at the configured
 /// count, to replace a foreign or weaker one. `None` (the old hash stays, and the next sign-in
 /// tries again) when the runtime gives no random salt.
 async fn rehash(password: &Password, config: &Config) -> Option<String> {
-    use wasm_bindgen::JsCast;
-
     let bytes = password.derivable()?;
     let mut salt = [0u8; SALT_BYTES];
-    let scope: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
-    scope
-        .crypto()
-        .ok()?
+    runtime_crypto()?
         .get_random_values_with_u8_array(&mut salt)
         .ok()?;
 
-    let iterations = config.hash_iterations;
     let mut derived = [0u8; HASH_BYTES];
-    let through_webcrypto = match iterations <= config.webcrypto_max_iterations {
-        true => webcrypto_pbkdf2(bytes, &salt, iterations, HASH_BYTES * 8)
-            .await
-            .ok(),
-        false => None,
-    };
-    match through_webcrypto {
-        Some(key) if key.len() == HASH_BYTES => derived.copy_from_slice(&key),
-        _ => kdf::pbkdf2_hmac_sha256(bytes, &salt, iterations, &mut derived),
-    }
-    Some(project_phc(iterations, &salt, &derived))
+    derive(bytes, &salt, config.hash_iterations, &mut derived, config).await;
+    Some(project_phc(config.hash_iterations, &salt, &derived))
+}
+
+/// The runtime's `crypto` object, where WebCrypto, random values and UUIDs come from.
+fn runtime_crypto() -> Option<web_sys::Crypto> {
+    use wasm_bindgen::JsCast;
+
+    let scope: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
+    scope.crypto().ok()
 }
 
 /// PBKDF2-HMAC-SHA256 with an output of `bits`, through the runtime's `crypto.subtle`.
@@ -295,8 +310,9 @@ async fn webcrypto_pbkdf2(
     use wasm_bindgen_futures::JsFuture;
     use worker::js_sys::{Array, Uint8Array};
 
-    let scope: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
-    let subtle = scope.crypto()?.subtle();
+    let subtle = runtime_crypto()
+        .ok_or_else(|| JsValue::from_str("no crypto"))?
+        .subtle();
     let usages = Array::of1(&JsValue::from_str("deriveBits"));
     let import =
         subtle.import_key_with_str("raw", &Uint8Array::from(password), "PBKDF2", false, &usages)?;
@@ -348,16 +364,12 @@ const REQUEST_ID_HEADER: &str = "X-Request-Id";
 /// The request's id: the `cf-ray` Cloudflare gave it when well-formed (so the log line, the
 /// response and Cloudflare's own records agree), else a random UUID.
 fn request_id(ray: Option<&str>) -> String {
-    use wasm_bindgen::JsCast;
-
     if let Some(ray) = ray_id(ray) {
         return ray.to_owned();
     }
-    let scope: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
-    scope
-        .crypto()
+    runtime_crypto()
         .map(|crypto| crypto.random_uuid())
-        .unwrap_or_else(|_| "unknown".to_owned())
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// A request header's value; a header the runtime cannot read counts as absent.
