@@ -115,8 +115,11 @@ async function unlock(token, password) {
     // handled below as an unexpected answer
   }
   if (envelope?.code === "10000") {
-    render(envelope.data.modification_logs);
-    show(`Showing ${envelope.data.modification_logs.length} change(s).`, "ok");
+    const logs = envelope.data.modification_logs;
+    render(logs);
+    // One answer holds at most 1,000 changes; a cursor means older ones exist.
+    const newest = envelope.data.next_cursor ? "the newest " : "";
+    show(`Showing ${newest}${logs.length} change(s).`, "ok");
     return;
   }
 

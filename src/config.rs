@@ -12,6 +12,7 @@ use crate::auth::keys::{Algorithm, KeySet, MIN_SECRET_BYTES};
 use crate::auth::token::TokenPolicy;
 use crate::error::{ApiError, Result};
 use crate::modification_log::parse_utc_offset;
+use crate::paging::CursorKey;
 
 /// Variable: the Worker serves the history page (`public/`) when it is exactly `true`.
 pub const PAGE_ENABLED: &str = "PAGE_ENABLED";
@@ -70,6 +71,8 @@ pub struct Config {
     pub failure_window_secs: u32,
     /// Key for the stored hash of client addresses.
     pub address_key: AddressKey,
+    /// Key that signs paging cursors, derived from the same secret as `address_key`.
+    pub cursor_key: CursorKey,
     /// Iteration counts a stored hash may have. A hash outside is refused as corrupt rather than
     /// run, so a damaged or hostile row cannot cost minutes of CPU.
     pub iterations: std::ops::RangeInclusive<u32>,
@@ -93,6 +96,7 @@ impl Config {
             return Err(ApiError::EndpointClosed);
         }
 
+        let address_secret = address_secret(&lookup)?;
         Ok(Config {
             keys: key_set(&lookup)?,
             token_policy: TokenPolicy {
@@ -103,7 +107,8 @@ impl Config {
             max_failures: number(&lookup, PASSWORD_MAX_FAILURES, 5, 1..=1_000)?,
             address_max_failures: number(&lookup, ADDRESS_MAX_FAILURES, 30, 1..=100_000)?,
             failure_window_secs: number(&lookup, PASSWORD_FAILURE_WINDOW_SECONDS, 900, 1..=86_400)?,
-            address_key: address_key(&lookup)?,
+            cursor_key: CursorKey::derive(address_secret.as_bytes()),
+            address_key: AddressKey::new(address_secret.into_bytes()),
             iterations: iteration_range(&lookup)?,
             // Deployed Workers refuse WebCrypto PBKDF2 above 100,000 iterations.
             webcrypto_max_iterations: number(
@@ -141,16 +146,16 @@ fn key_set(lookup: &impl Fn(&str) -> Option<String>) -> Result<KeySet> {
     .map_err(configuration_error)
 }
 
-/// The address-hashing key. Required, like a signing key: without it the limit per address
-/// could only store addresses in the clear or not work at all.
-fn address_key(lookup: &impl Fn(&str) -> Option<String>) -> Result<AddressKey> {
+/// The address-hashing secret, which also keys paging cursors. Required, like a signing key:
+/// without it the limit per address could only store addresses in the clear or not work at all.
+fn address_secret(lookup: &impl Fn(&str) -> Option<String>) -> Result<String> {
     let key = lookup(ADDRESS_HASH_KEY).unwrap_or_default();
     if key.len() < MIN_SECRET_BYTES {
         return Err(ApiError::Internal(format!(
             "configuration: {ADDRESS_HASH_KEY} is missing or shorter than {MIN_SECRET_BYTES} bytes"
         )));
     }
-    Ok(AddressKey::new(key.into_bytes()))
+    Ok(key)
 }
 
 /// The display offset; a value that is not a valid `±HH:MM` is a configuration fault, not UTC.

@@ -17,7 +17,7 @@ use crate::auth::token::{BearerToken, TokenVerifier};
 use crate::config::{Config, PAGE_ENABLED};
 use crate::cors::{CorsPolicy, ALLOWED_HEADERS, CORS_ALLOWED_ORIGINS, PREFLIGHT_MAX_AGE_SECS};
 use crate::error::{ApiError, Result};
-use crate::modification_log::LogPage;
+use crate::modification_log::{trim_page, LogPage};
 use crate::request::MAX_BODY_BYTES;
 use crate::request::{check_content_type, check_declared_length, ray_id, LogRequest};
 use crate::retention;
@@ -37,6 +37,7 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         request_id: &request_id,
         started_ms: Date::now().as_millis(),
         kdf: Cell::new(None),
+        bookmark: RefCell::new(None),
     };
     let cors = CorsPolicy::parse(&lookup(&env, CORS_ALLOWED_ORIGINS).unwrap_or_default());
     let origin = cors
@@ -149,10 +150,17 @@ async fn get_modification_log(
         .ok_or_else(|| ApiError::internal("clock", "runtime time out of range"))?;
     let token = TokenVerifier::new(&config.keys, &config.token_policy).verify(&bearer, now)?;
 
-    let body = read_request(req).await;
+    let body = read_request(req).await.and_then(|request| {
+        let page = request.page.check(
+            token.account.as_str(),
+            &config.cursor_key,
+            config.display_offset,
+        )?;
+        Ok((request, page))
+    });
     let store = Store::open(env)?;
-    let request = match body {
-        Ok(request) => request,
+    let (request, page) = match body {
+        Ok(parsed) => parsed,
         Err(error) => {
             store.account(&token).await?;
             return Err(error);
@@ -192,10 +200,16 @@ async fn get_modification_log(
     let rehash = replacement
         .as_deref()
         .map(|phc| (phc, account.password_hash.as_str()));
-    let rows = store
-        .succeed_and_read_log(&attempt, &config, rehash)
+    let mut rows = store
+        .succeed_and_read_log(&attempt, &config, rehash, &page)
         .await?;
-    Ok(LogPage::from_rows(&account.id_number, rows, config.display_offset)?.envelope())
+    log.bookmark.replace(store.bookmark());
+    let next_cursor = trim_page(&mut rows, page.page_size)
+        .map(|last| config.cursor_key.seal(token.account.as_str(), &page, last));
+    Ok(
+        LogPage::from_rows(&account.id_number, rows, config.display_offset, next_cursor)?
+            .envelope(),
+    )
 }
 
 /// The configuration, read once per isolate: variables and secrets cannot change while an
@@ -469,6 +483,9 @@ struct RequestLog<'a> {
     started_ms: u64,
     /// Which PBKDF2 checked the password, once one has: `webcrypto` or `wasm`.
     kdf: Cell<Option<&'static str>>,
+    /// The D1 session's bookmark once the history has been read: the database state the
+    /// answer reflects.
+    bookmark: RefCell<Option<String>>,
 }
 
 impl RequestLog<'_> {
@@ -485,6 +502,7 @@ impl RequestLog<'_> {
             "duration_ms": Date::now().as_millis().saturating_sub(self.started_ms),
             "request_id": self.request_id,
             "kdf": self.kdf.get(),
+            "d1_bookmark": self.bookmark.borrow().as_deref(),
             "detail": error.and_then(ApiError::log_detail),
         })
         .to_string();

@@ -14,6 +14,7 @@ pub mod config;
 pub mod cors;
 pub mod error;
 pub mod modification_log;
+pub mod paging;
 pub mod request;
 pub mod retention;
 

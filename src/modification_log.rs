@@ -5,6 +5,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Result};
+use crate::paging::Position;
 
 /// Reads the caller's account: the ID number to show, the hash to check the password against,
 /// and the token generation that tokens must have reached.
@@ -21,17 +22,36 @@ UPDATE accounts SET password_hash = ?2
 WHERE id = ?1 AND password_hash = ?3
 "#;
 
-/// Reads one account's history, newest first.
+/// Reads one page of an account's history, newest first: `?1` the account, rows from time `?2`
+/// to `?3` inclusive, at `?3` only those with an id below `?4`, at most `?5` rows
+/// ([`crate::paging::PageQuery::bounds`] gives `?2` to `?4`).
 ///
 /// The index `modification_log_by_account_time` on `(account_id, changed_at_ms)` ends, like every
-/// SQLite index, with the rowid `id`; scanned backwards it yields exactly this order, so no sort
-/// step runs. `id` breaks ties between equal times: the row recorded last comes first.
-pub const LOG_QUERY: &str = r#"
-SELECT data_type, value_before, value_after, changed_at_ms
+/// SQLite index, with the rowid `id`; scanned backwards from `?3` it yields exactly this order, so
+/// no sort step runs and a page reads only its own rows, however long the history. `id` breaks
+/// ties between equal times: the row recorded last comes first.
+pub const LOG_PAGE_QUERY: &str = r#"
+SELECT id, data_type, value_before, value_after, changed_at_ms
 FROM modification_log
-WHERE account_id = ?1
+WHERE account_id = ?1 AND changed_at_ms BETWEEN ?2 AND ?3
+  AND (changed_at_ms < ?3 OR id < ?4)
 ORDER BY changed_at_ms DESC, id DESC
+LIMIT ?5
 "#;
+
+/// [`LOG_PAGE_QUERY`] for one `data_type`, `?6`, through the index
+/// `modification_log_by_account_type_time`, so a filtered page costs as little.
+pub const LOG_PAGE_OF_TYPE_QUERY: &str = r#"
+SELECT id, data_type, value_before, value_after, changed_at_ms
+FROM modification_log
+WHERE account_id = ?1 AND data_type = ?6 AND changed_at_ms BETWEEN ?2 AND ?3
+  AND (changed_at_ms < ?3 OR id < ?4)
+ORDER BY changed_at_ms DESC, id DESC
+LIMIT ?5
+"#;
+
+/// The `data_type` whose values are ID numbers, masked in answers like `user_id`.
+pub const ID_NUMBER_TYPE: &str = "id_number";
 
 /// The caller's account row.
 #[derive(Debug, Deserialize)]
@@ -47,6 +67,8 @@ pub struct AccountRow {
 /// One stored change.
 #[derive(Debug, Deserialize)]
 pub struct LogRow {
+    /// The row id, which orders rows of equal time and positions a cursor.
+    pub id: i64,
     /// Which field changed.
     pub data_type: String,
     /// The value before the change; `NULL` when there was none.
@@ -77,28 +99,42 @@ pub struct LogItem {
 pub struct LogPage {
     /// The caller's changes, newest first.
     pub modification_logs: Vec<LogItem>,
+    /// Continues the list after this page; `None` (`null`) on the last one.
+    pub next_cursor: Option<String>,
 }
 
 impl LogPage {
     /// Turns stored rows, already in answer order, into the answer for an account whose ID
     /// number is `id_number`, with times shown at `offset` from UTC.
-    pub fn from_rows(id_number: &str, rows: Vec<LogRow>, offset: FixedOffset) -> Result<LogPage> {
+    pub fn from_rows(
+        id_number: &str,
+        rows: Vec<LogRow>,
+        offset: FixedOffset,
+        next_cursor: Option<String>,
+    ) -> Result<LogPage> {
         let user_id = mask_id_number(id_number);
 
         let modification_logs = rows
             .into_iter()
             .map(|row| {
+                let shown = |value: Option<String>| match value {
+                    Some(value) if row.data_type == ID_NUMBER_TYPE => mask_id_number(&value),
+                    value => value.unwrap_or_default(),
+                };
                 Ok(LogItem {
                     user_id: user_id.clone(),
+                    data_before_modification: shown(row.value_before),
+                    data_after_modification: shown(row.value_after),
                     data_type: row.data_type,
-                    data_before_modification: row.value_before.unwrap_or_default(),
-                    data_after_modification: row.value_after.unwrap_or_default(),
                     modification_time: format_time(row.changed_at_ms, offset)?,
                 })
             })
             .collect::<Result<_>>()?;
 
-        Ok(LogPage { modification_logs })
+        Ok(LogPage {
+            modification_logs,
+            next_cursor,
+        })
     }
 
     /// The whole success envelope.
@@ -111,6 +147,21 @@ impl LogPage {
         }
         .to_json()
     }
+}
+
+/// Cuts `rows`, read with one row more than a page holds, to `page_size`. Returns the position
+/// of the page's last row when rows were cut, so more follow and a cursor can continue there.
+pub fn trim_page(rows: &mut Vec<LogRow>, page_size: u32) -> Option<Position> {
+    let page_size = page_size as usize;
+    if rows.len() <= page_size {
+        return None;
+    }
+
+    rows.truncate(page_size);
+    rows.last().map(|row| Position {
+        changed_at_ms: row.changed_at_ms,
+        id: row.id,
+    })
 }
 
 /// Masks an ID number: 8 or more characters keep the first 3 and last 4, and every character
@@ -215,6 +266,7 @@ mod tests {
 
     fn row(before: Option<&str>, at_ms: i64) -> LogRow {
         LogRow {
+            id: at_ms,
             data_type: "nickname".into(),
             value_before: before.map(str::to_owned),
             value_after: Some("new".into()),
@@ -269,7 +321,8 @@ mod tests {
 
     #[test]
     fn null_values_become_empty_strings() {
-        let page = LogPage::from_rows("110000000000001234", vec![row(None, 0)], utc()).unwrap();
+        let page =
+            LogPage::from_rows("110000000000001234", vec![row(None, 0)], utc(), None).unwrap();
 
         assert_eq!(
             page.modification_logs,
@@ -286,13 +339,14 @@ mod tests {
     #[test]
     fn success_envelope_matches_the_contract_example() {
         let rows = vec![LogRow {
+            id: 1,
             data_type: "phone_number".into(),
             value_before: Some("13800000000".into()),
             value_after: Some("13800000001".into()),
             changed_at_ms: 1_771_840_800_000,
         }];
 
-        let body = LogPage::from_rows("110000000000001234", rows, utc())
+        let body = LogPage::from_rows("110000000000001234", rows, utc(), None)
             .unwrap()
             .envelope();
 
@@ -308,20 +362,57 @@ mod tests {
                     "data_before_modification": "13800000000",
                     "data_after_modification": "13800000001",
                     "modification_time": "2026-02-23T10:00:00"
-                }]}
+                }], "next_cursor": null}
             })
         );
     }
 
     #[test]
     fn empty_history_is_an_empty_list() {
-        let body = LogPage::from_rows("110000000000001234", vec![], utc())
+        let body = LogPage::from_rows("110000000000001234", vec![], utc(), None)
             .unwrap()
             .envelope();
 
         assert!(
-            body.contains(r#""data":{"modification_logs":[]}"#),
+            body.contains(r#""data":{"modification_logs":[],"next_cursor":null}"#),
             "{body}"
         );
+    }
+
+    #[test]
+    fn id_number_changes_are_masked_like_user_id() {
+        let change = LogRow {
+            data_type: ID_NUMBER_TYPE.into(),
+            value_before: Some("110105199001011234".into()),
+            value_after: None,
+            ..row(None, 0)
+        };
+
+        let page = LogPage::from_rows("110105199001011234", vec![change], utc(), None).unwrap();
+
+        assert_eq!(
+            page.modification_logs[0].data_before_modification,
+            "110***********1234"
+        );
+        assert_eq!(page.modification_logs[0].data_after_modification, "");
+    }
+
+    #[test]
+    fn a_page_read_with_one_row_extra_is_cut_and_continues_at_its_last_row() {
+        let mut rows: Vec<LogRow> = (0..4).rev().map(|i| row(None, i)).collect();
+        let mut whole: Vec<LogRow> = (0..3).rev().map(|i| row(None, i)).collect();
+
+        let next = trim_page(&mut rows, 3);
+
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            next,
+            Some(Position {
+                changed_at_ms: 1,
+                id: 1
+            })
+        );
+        assert_eq!(trim_page(&mut whole, 3), None);
+        assert_eq!(whole.len(), 3);
     }
 }

@@ -1,4 +1,4 @@
-//! The request body: its content type and the single member this endpoint reads.
+//! The request body: its content type, the password and the optional paging members.
 
 use std::fmt;
 
@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::auth::password::Password;
 use crate::error::{ApiError, Result};
+use crate::paging::PageRequest;
 
 /// Largest body accepted, in bytes. The only member read is a password; anything near this size
 /// is not a request this endpoint can serve.
@@ -59,10 +60,13 @@ pub fn ray_id(value: Option<&str>) -> Option<&str> {
     (hex_ok && colo_ok).then_some(value)
 }
 
-/// The parsed body: a JSON object with exactly one string `user_password`.
+/// The parsed body: a JSON object with one string `user_password` and, optionally, the paging
+/// members of [`PageRequest`].
 pub struct LogRequest {
     /// The re-entered password, normalised.
     pub password: Password,
+    /// Which page of the history to answer, as sent.
+    pub page: PageRequest,
 }
 
 impl LogRequest {
@@ -87,6 +91,7 @@ impl LogRequest {
         }
         Ok(LogRequest {
             password: Password::new(&raw.user_password),
+            page: raw.page,
         })
     }
 }
@@ -94,6 +99,7 @@ impl LogRequest {
 /// The body as it arrives, before normalisation.
 struct RawBody {
     user_password: String,
+    page: PageRequest,
 }
 
 impl<'de> Deserialize<'de> for RawBody {
@@ -115,22 +121,50 @@ impl<'de> Visitor<'de> for RawBodyVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawBody, A::Error> {
         let mut password: Option<String> = None;
+        let mut page = PageRequest::default();
+        let mut seen = [false; 5];
 
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "user_password" {
+            let member = match key.as_ref() {
+                "user_password" => 0,
+                "page_size" => 1,
+                "cursor" => 2,
+                "data_type" => 3,
+                "since" => 4,
+                "until" => 5,
+                _ => {
+                    // Decoded rather than skipped, so an unpaired surrogate escape (`"\ud800"`)
+                    // in an ignored member is refused like one in the password.
+                    map.next_value::<serde_json::Value>()?;
+                    continue;
+                }
+            };
+            if member == 0 {
                 if password.is_some() {
                     return Err(de::Error::duplicate_field("user_password"));
                 }
                 password = Some(map.next_value()?);
-            } else {
-                // Decoded rather than skipped, so an unpaired surrogate escape (`"\ud800"`) in
-                // an ignored member is refused like one in the password.
-                map.next_value::<serde_json::Value>()?;
+                continue;
+            }
+            if std::mem::replace(&mut seen[member - 1], true) {
+                return Err(de::Error::custom("a paging member is repeated"));
+            }
+            // `null` stands for an absent member, so a client may send back a `next_cursor`
+            // of `null` as it came.
+            match member {
+                1 => page.page_size = map.next_value::<Option<u64>>()?,
+                2 => page.cursor = map.next_value()?,
+                3 => page.data_type = map.next_value()?,
+                4 => page.since = map.next_value()?,
+                _ => page.until = map.next_value()?,
             }
         }
 
         let user_password = password.ok_or_else(|| de::Error::missing_field("user_password"))?;
-        Ok(RawBody { user_password })
+        Ok(RawBody {
+            user_password,
+            page,
+        })
     }
 }
 
@@ -248,6 +282,42 @@ mod tests {
             assert_eq!(ray_id(Some(dropped)), None, "{dropped:?}");
         }
         assert_eq!(ray_id(None), None);
+    }
+
+    #[test]
+    fn paging_members_are_read_with_null_as_absent() {
+        let body = br#"{"user_password":"pw","page_size":50,"cursor":null,"data_type":"email",
+            "since":"2026-01-01T00:00:00Z","until":null}"#;
+
+        let page = LogRequest::parse(body).unwrap().page;
+
+        assert_eq!(
+            page,
+            PageRequest {
+                page_size: Some(50),
+                data_type: Some("email".into()),
+                since: Some("2026-01-01T00:00:00Z".into()),
+                ..PageRequest::default()
+            }
+        );
+    }
+
+    #[test]
+    fn paging_members_of_the_wrong_type_or_repeated_are_rejected() {
+        for body in [
+            r#"{"user_password":"pw","page_size":"50"}"#,
+            r#"{"user_password":"pw","page_size":50.0}"#,
+            r#"{"user_password":"pw","page_size":-1}"#,
+            r#"{"user_password":"pw","page_size":true}"#,
+            r#"{"user_password":"pw","cursor":7}"#,
+            r#"{"user_password":"pw","data_type":["email"]}"#,
+            r#"{"user_password":"pw","since":{}}"#,
+            r#"{"user_password":"pw","until":1767225600}"#,
+            r#"{"user_password":"pw","page_size":5,"page_size":6}"#,
+            r#"{"user_password":"pw","cursor":null,"cursor":"x"}"#,
+        ] {
+            assert!(!parses(body), "{body:?} was accepted");
+        }
     }
 
     #[test]

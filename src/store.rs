@@ -1,12 +1,15 @@
-//! D1 access: each step of a request that needs the database is one batch, so one round trip.
+//! D1 access: each step of a request that needs the database is one round trip.
 //!
 //! A successful request makes two: the account read with the attempt reservations, then the
-//! counters' update with the history read. The SQL lives with the logic it serves
+//! counters' update and, at the same time, the history read. Each request is one D1 session
+//! (read replication): its first batch writes, so it runs on the primary, and the history read
+//! after it may be served by a nearby replica, which the session makes wait until it holds
+//! everything the primary had committed by then. The SQL lives with the logic it serves
 //! (`auth::attempts`, `modification_log`, `retention`); this module runs it.
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result, Env};
+use worker::{D1DatabaseSession, D1PreparedStatement, D1Result, D1SessionConstraint, Env};
 
 use crate::auth::attempts::RESET_ACCOUNT_ATTEMPTS;
 use crate::auth::attempts::{Reservation, PRUNE_ADDRESS_ATTEMPTS, REFUND_ADDRESS_ATTEMPT};
@@ -14,15 +17,17 @@ use crate::auth::attempts::{RESERVE_ACCOUNT_ATTEMPT, RESERVE_ADDRESS_ATTEMPT};
 use crate::auth::token::VerifiedToken;
 use crate::config::Config;
 use crate::error::{ApiError, Result};
-use crate::modification_log::{AccountRow, LogRow, ACCOUNT_QUERY, LOG_QUERY, REPLACE_HASH};
+use crate::modification_log::{AccountRow, LogRow, ACCOUNT_QUERY, REPLACE_HASH};
+use crate::modification_log::{LOG_PAGE_OF_TYPE_QUERY, LOG_PAGE_QUERY};
+use crate::paging::PageQuery;
 use crate::retention::{BATCH_ROWS, DELETE_EXPIRED, MAX_BATCHES, SET_POLICY};
 
 /// Name of the D1 binding in `wrangler.toml`.
 const DATABASE: &str = "DB";
 
-/// The database of one request.
+/// The database of one request: one D1 session.
 pub struct Store {
-    db: D1Database,
+    db: D1DatabaseSession,
 }
 
 /// One password attempt: whose it is, where it comes from, and when.
@@ -36,12 +41,22 @@ pub struct Attempt<'a> {
 }
 
 impl Store {
-    /// The `DB` binding; its absence is a configuration fault.
+    /// A session on the `DB` binding; the binding's absence is a configuration fault.
+    ///
+    /// The session starts on the primary, so even a request's first read (the account, when
+    /// the body is refused) sees every committed change, a raised token generation included.
     pub fn open(env: &Env) -> Result<Store> {
         let db = env
             .d1(DATABASE)
+            .and_then(|db| db.with_session_constraint(D1SessionConstraint::FirstPrimary))
             .map_err(|e| ApiError::internal("d1 binding", e))?;
         Ok(Store { db })
+    }
+
+    /// The session's latest bookmark: the database state this request has seen, for its log
+    /// line, so that what one request saw can be compared with another's.
+    pub fn bookmark(&self) -> Option<String> {
+        self.db.get_bookmark().ok().flatten()
     }
 
     /// The account a token names, if it exists and the token is of its current generation;
@@ -108,14 +123,17 @@ impl Store {
     }
 
     /// After a correct password: clears the account's count, gives the address its attempt
-    /// back, prunes expired address counters, replaces the stored hash when `rehash` holds a new
-    /// one (and the old one it replaces), and reads the history, in one batch, which runs as a
-    /// single transaction.
+    /// back, prunes expired address counters and replaces the stored hash when `rehash` holds a
+    /// new one (and the old one it replaces), in one batch, which runs as a single transaction
+    /// on the primary; and, at the same time, reads the page of history `page` asks for, with
+    /// one row more than it holds to tell whether more follow. The read is not in the writing
+    /// batch so that a replica can serve it.
     pub async fn succeed_and_read_log(
         &self,
         attempt: &Attempt<'_>,
         config: &Config,
         rehash: Option<(&str, &str)>,
+        page: &PageQuery,
     ) -> Result<Vec<LogRow>> {
         let account: JsValue = attempt.token.account.as_str().into();
         let expired_before = attempt.now_ms - i64::from(config.failure_window_secs) * 1_000;
@@ -131,12 +149,15 @@ impl Store {
             let args = [account.clone(), new.into(), old.into()];
             statements.push(self.statement(REPLACE_HASH, &args)?);
         }
-        statements.push(self.statement(LOG_QUERY, &[account])?);
+        let read = page_statement(self, account, page)?;
 
-        let results = self.batch(statements, "read log").await?;
-        results
-            .last()
-            .ok_or_else(|| ApiError::internal("read log", "batch returned no result"))?
+        let (written, rows) = futures_util::future::join(
+            self.batch(statements, "clear password attempts"),
+            read.all(),
+        )
+        .await;
+        written?;
+        rows.map_err(|e| ApiError::internal("read log", e))?
             .results::<LogRow>()
             .map_err(|e| ApiError::internal("decode log rows", e))
     }
@@ -188,6 +209,34 @@ impl Store {
             .batch(statements)
             .await
             .map_err(|e| ApiError::internal(context, e))
+    }
+}
+
+/// The list query for `page` of `account`'s history, reading one row more than the page holds.
+fn page_statement(
+    store: &Store,
+    account: JsValue,
+    page: &PageQuery,
+) -> Result<D1PreparedStatement> {
+    // Row ids and times stay far below 2^53, so JavaScript numbers carry them exactly; the
+    // largest id bound is cut to that, which still lies above every row id.
+    const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+    let number = |value: i64| JsValue::from_f64(value.min(MAX_SAFE_INTEGER) as f64);
+
+    let (since_ms, upper_ms, upper_id) = page.bounds();
+    let mut args = vec![
+        account,
+        number(since_ms),
+        number(upper_ms),
+        number(upper_id),
+        number(i64::from(page.page_size) + 1),
+    ];
+    match &page.data_type {
+        Some(data_type) => {
+            args.push(data_type.as_str().into());
+            store.statement(LOG_PAGE_OF_TYPE_QUERY, &args)
+        }
+        None => store.statement(LOG_PAGE_QUERY, &args),
     }
 }
 

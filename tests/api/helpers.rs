@@ -382,7 +382,8 @@ impl TestApp {
             Mutex::new(D1Shell::start(&self.root, &dir, &log))
         });
 
-        shell.lock().unwrap_or_else(|e| e.into_inner()).run(sql)
+        let answer = shell.lock().unwrap_or_else(|e| e.into_inner()).run(sql)?;
+        Ok(answer["results"].as_array().cloned().unwrap_or_default())
     }
 
     /// Runs one SQL statement against the test database.
@@ -398,6 +399,21 @@ impl TestApp {
 
     /// Runs one SQL statement; the error is D1's message.
     pub fn try_query(&self, sql: &str) -> Result<Vec<Value>, String> {
+        self.run_statement(sql)
+            .map(|answer| answer["results"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Runs one SQL statement and returns how many rows D1 says SQLite read for it.
+    pub fn rows_read(&self, sql: &str) -> u64 {
+        let answer = self
+            .run_statement(sql)
+            .unwrap_or_else(|error| panic!("SQL failed: {sql}\n{error}"));
+        answer["rows_read"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("D1 reported no rows_read: {answer}"))
+    }
+
+    fn run_statement(&self, sql: &str) -> Result<Value, String> {
         let _writing = (!EXCLUSIVE.with(Cell::get)).then(|| self.write_lock());
         let mut shell = self.d1.lock().unwrap_or_else(|e| e.into_inner());
         shell.run(sql)
@@ -412,6 +428,32 @@ impl TestApp {
         let guard = self.write_lock();
         EXCLUSIVE.with(|flag| flag.set(true));
         Exclusive { _guard: guard }
+    }
+
+    /// The JSON log lines, one holding each of `markers`, in that order, waiting up to 10
+    /// seconds for wrangler to flush them: a line can reach its file after the answer.
+    pub fn wait_for_log_lines(&self, markers: &[&str]) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let output = self.worker_output();
+            let found: Vec<String> = markers
+                .iter()
+                .filter_map(|marker| {
+                    let line = output.lines().find(|line| line.contains(marker))?;
+                    let start = line.find('{')?;
+                    let end = line.rfind('}')?;
+                    Some(line[start..=end].to_owned())
+                })
+                .collect();
+            if found.len() == markers.len() {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "log lines for {markers:?} never appeared:\n{output}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     /// Everything the Worker instances have printed so far.
@@ -494,7 +536,8 @@ impl D1Shell {
         shell
     }
 
-    fn run(&mut self, sql: &str) -> Result<Vec<Value>, String> {
+    /// Runs one statement; the answer holds `results` and `rows_read`.
+    fn run(&mut self, sql: &str) -> Result<Value, String> {
         let request = serde_json::json!({ "sql": sql }).to_string();
         writeln!(self.input, "{request}").expect("D1 shell is gone");
 
@@ -502,7 +545,7 @@ impl D1Shell {
         if answer["ok"] != true {
             return Err(answer["error"].as_str().unwrap_or_default().to_owned());
         }
-        Ok(answer["results"].as_array().cloned().unwrap_or_default())
+        Ok(answer)
     }
 
     /// The next answer line. Wrangler prints its own notices on the same output while it

@@ -3,9 +3,11 @@
 
 use serde_json::Value;
 
+use user_info_log::modification_log::{LOG_PAGE_OF_TYPE_QUERY, LOG_PAGE_QUERY};
+
 use crate::helpers::{app, Req, TestApp};
 
-fn insert(app: &TestApp, account: &str, rows: &[(&str, Option<&str>, Option<&str>, i64)]) {
+pub fn insert(app: &TestApp, account: &str, rows: &[(&str, Option<&str>, Option<&str>, i64)]) {
     let values: Vec<String> = rows
         .iter()
         .map(|(data_type, before, after, at)| {
@@ -24,7 +26,7 @@ fn insert(app: &TestApp, account: &str, rows: &[(&str, Option<&str>, Option<&str
     ));
 }
 
-fn afters(logs: &[Value]) -> Vec<&str> {
+pub fn afters(logs: &[Value]) -> Vec<&str> {
     logs.iter()
         .map(|item| item["data_after_modification"].as_str().unwrap())
         .collect()
@@ -84,28 +86,40 @@ fn equal_times_keep_their_order_without_the_list_index() {
 }
 
 #[test]
-fn list_query_uses_the_index_in_its_order_with_no_sort_step() {
+fn page_queries_use_their_index_in_its_order_with_no_sort_step() {
     let app = app();
 
-    let plan = app.query(&format!(
-        "EXPLAIN QUERY PLAN {}",
-        user_info_log::modification_log::LOG_QUERY.replace("?1", "'someone'")
-    ));
+    for (query, index) in [
+        (LOG_PAGE_QUERY, "modification_log_by_account_time"),
+        (
+            LOG_PAGE_OF_TYPE_QUERY,
+            "modification_log_by_account_type_time",
+        ),
+    ] {
+        let bound = query
+            .replace("?1", "'someone'")
+            .replace("?2", "0")
+            .replace("?3", "1771840800000")
+            .replace("?4", "77")
+            .replace("?5", "51")
+            .replace("?6", "'email'");
+        let plan = app.query(&format!("EXPLAIN QUERY PLAN {bound}"));
 
-    let details: Vec<&str> = plan
-        .iter()
-        .filter_map(|row| row["detail"].as_str())
-        .collect();
-    assert!(
-        details
+        let details: Vec<&str> = plan
             .iter()
-            .any(|d| d.contains("USING INDEX modification_log_by_account_time")),
-        "{details:?}"
-    );
-    assert!(
-        !details.iter().any(|d| d.contains("TEMP B-TREE")),
-        "{details:?}"
-    );
+            .filter_map(|row| row["detail"].as_str())
+            .collect();
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains(&format!("USING INDEX {index} ("))),
+            "{details:?}"
+        );
+        assert!(
+            !details.iter().any(|d| d.contains("TEMP B-TREE")),
+            "{details:?}"
+        );
+    }
 }
 
 #[test]
@@ -143,7 +157,7 @@ fn empty_history_is_success_with_an_empty_list() {
             "status": 200,
             "code": "10000",
             "result": "Get user info modification log successfully",
-            "data": {"modification_logs": []}
+            "data": {"modification_logs": [], "next_cursor": null}
         })
     );
 }

@@ -1,7 +1,5 @@
 //! The one JSON line the Worker writes per request (README, "Logs").
 
-use std::time::{Duration, Instant};
-
 use user_info_log::auth::password::{hash_password, Password};
 
 use crate::helpers::{app, Req};
@@ -23,14 +21,11 @@ fn each_request_logs_one_line_with_its_outcome_and_request_id() {
         .header("cf-ray", token.as_bytes())
         .send();
 
-    let lines = wait_for_lines(
-        app,
-        &[
-            "10661e0000000001-TST",
-            "10661e0000000002-TST",
-            r#""path":"/logging/unlike-a-ray""#,
-        ],
-    );
+    let lines = app.wait_for_log_lines(&[
+        "10661e0000000001-TST",
+        "10661e0000000002-TST",
+        r#""path":"/logging/unlike-a-ray""#,
+    ]);
     let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
     let second: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
     let third: serde_json::Value = serde_json::from_str(&lines[2]).unwrap();
@@ -43,6 +38,12 @@ fn each_request_logs_one_line_with_its_outcome_and_request_id() {
         (Some(401), Some("10004"))
     );
     assert_eq!(first["method"], "POST");
+    // The history was read in a D1 session, whose bookmark names the state it saw.
+    assert!(
+        first["d1_bookmark"].as_str().is_some_and(|b| !b.is_empty()),
+        "{first}"
+    );
+    assert!(second["d1_bookmark"].is_null(), "{second}");
     assert_eq!(first["request_id"], "10661e0000000001-TST");
     let generated = third["request_id"].as_str().unwrap();
     assert!(
@@ -96,7 +97,7 @@ fn passwords_are_checked_by_webcrypto_up_to_its_cap_and_by_the_wasm_core_above()
     }
 
     let markers: Vec<&str> = markers.iter().map(String::as_str).collect();
-    let lines = wait_for_lines(app, &markers);
+    let lines = app.wait_for_log_lines(&markers);
     let kdfs: Vec<String> = lines
         .iter()
         .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["kdf"].to_string())
@@ -105,30 +106,4 @@ fn passwords_are_checked_by_webcrypto_up_to_its_cap_and_by_the_wasm_core_above()
         kdfs,
         [r#""webcrypto""#, r#""webcrypto""#, r#""wasm""#, r#""wasm""#]
     );
-}
-
-/// The Worker's log lines holding each of `markers`, in that order, waiting for wrangler to
-/// flush them.
-fn wait_for_lines(app: &crate::helpers::TestApp, markers: &[&str]) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let output = app.worker_output();
-        let found: Vec<String> = markers
-            .iter()
-            .filter_map(|marker| {
-                let line = output.lines().find(|line| line.contains(marker))?;
-                let start = line.find('{')?;
-                let end = line.rfind('}')?;
-                Some(line[start..=end].to_owned())
-            })
-            .collect();
-        if found.len() == markers.len() {
-            return found;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "log lines for {markers:?} never appeared:\n{output}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod authorization;
 mod body;
+mod capture;
 mod contract;
 mod cors;
 mod crosscheck;
@@ -13,5 +14,6 @@ mod limits;
 mod logging;
 mod malformed;
 mod openapi;
+mod paging;
 mod retention;
 mod routing;

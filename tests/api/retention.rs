@@ -2,8 +2,6 @@
 //! batches, and is the only way rows leave the log. Runs against [`Variant::Retention`], whose
 //! database no other test uses.
 
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
 
 use crate::helpers::{app, Req, Variant, RETENTION_DAYS};
@@ -96,24 +94,10 @@ fn the_job_deletes_only_rows_past_the_policy_and_nothing_else_can_delete_rows() 
     assert_eq!(line["keep_days"], RETENTION_DAYS, "{line}");
 }
 
-/// The job's JSON log line, waiting for wrangler to flush it.
+/// The job's JSON log line.
 fn retention_log_line() -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let output = app().worker_output();
-        let line = output
-            .lines()
-            .find(|line| line.contains(r#""job":"retention""#));
-        if let Some(line) = line {
-            let json = &line[line.find('{').unwrap()..=line.rfind('}').unwrap()];
-            return serde_json::from_str(json).unwrap();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no retention log line in:\n{output}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let lines = app().wait_for_log_lines(&[r#""job":"retention""#]);
+    serde_json::from_str(&lines[0]).unwrap()
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //   node tests/support/d1-shell.mjs DIR
 //
 // Reads one JSON object per line, {"sql": "..."}, runs that single statement, and answers one
-// line: {"ok": true, "results": [...]} or {"ok": false, "error": "..."}. It prints
+// line: {"ok": true, "results": [...], "rows_read": N} or {"ok": false, "error": "..."}. It prints
 // {"ready": true} once the database is open, and exits when its input closes.
 import { createInterface } from "node:readline";
 import { getPlatformProxy } from "wrangler";
@@ -26,7 +26,7 @@ console.log(JSON.stringify({ ready: true }));
 async function run(sql) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return (await env.DB.prepare(sql).all()).results;
+      return await env.DB.prepare(sql).all();
     } catch (error) {
       if (attempt >= 20 || !/SQLITE_BUSY|database is locked/.test(String(error))) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
@@ -36,8 +36,8 @@ async function run(sql) {
 
 for await (const line of createInterface({ input: process.stdin })) {
   try {
-    const results = await run(JSON.parse(line).sql);
-    console.log(JSON.stringify({ ok: true, results }));
+    const { results, meta } = await run(JSON.parse(line).sql);
+    console.log(JSON.stringify({ ok: true, results, rows_read: meta?.rows_read ?? null }));
   } catch (error) {
     console.log(JSON.stringify({ ok: false, error: String(error) }));
   }
