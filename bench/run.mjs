@@ -21,8 +21,9 @@
 //   profiles (only with --only profiles) release-profile and wasm-opt variants: each built into
 //            a copy of build/ and run beside the default build, alternating round by round:
 //            bundle size and the wasm core's time at 600,000 iterations.
-//   scale    a local D1 with 1,000,000 log rows over 10,000 accounts: the endpoint's latency for
-//            accounts with 10, 1,000 and 100,000 rows, and the list query's plan.
+//   scale    a local D1 with 1,000,000 log rows over 10,000 accounts (`userlog-admin seed`): the
+//            endpoint's latency for accounts with 10, 1,000 and 100,000 rows, for the whole
+//            history and for a page of 50, and the list query's plan.
 import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -97,7 +98,8 @@ async function startWorker(name, config) {
 
 const stop = (worker) => worker.stop();
 
-async function post(worker, account, password) {
+// `extra` holds further body members, such as `page_size`.
+async function post(worker, account, password, extra = {}) {
   const started = performance.now();
   const response = await fetch(`${worker.base}${PATH}`, {
     method: "POST",
@@ -105,7 +107,7 @@ async function post(worker, account, password) {
       "Content-Type": "application/json",
       Authorization: `Bearer ${await token(account)}`,
     },
-    body: JSON.stringify({ user_password: password }),
+    body: JSON.stringify({ user_password: password, ...extra }),
   });
   const text = await response.text();
   const elapsed = performance.now() - started;
@@ -278,34 +280,33 @@ function sizeSection() {
 
 async function scaleSection(rustConfigPath) {
   console.log("==> scale: 1,000,000 log rows over 10,000 accounts");
-  // Accounts scale-0 .. scale-9999: scale-0 has 100,000 rows, scale-1 1,000, scale-2 10, and
-  // the rest share what is left of the 1,000,000 (about 90 each).
-  const hash = phc("bench-password", 1_000);
-  const sql = `
-    WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)
-    INSERT INTO accounts (id, id_number, password_hash)
-    SELECT 'scale-' || i, '110105199001011234', '${hash}' FROM n;
-    WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999)
-    INSERT INTO modification_log (account_id, data_type, value_before, value_after, changed_at_ms)
-    SELECT CASE
-             WHEN i < 100000 THEN 'scale-0'
-             WHEN i < 101000 THEN 'scale-1'
-             WHEN i < 101010 THEN 'scale-2'
-             ELSE 'scale-' || (3 + i % 9997)
-           END,
-           CASE i % 3 WHEN 0 THEN 'nickname' WHEN 1 THEN 'email' ELSE 'phone_number' END,
-           'before-' || i, 'after-' || i, 1700000000000 + i * 1000
-    FROM n;`;
-  writeFileSync(resolve(RUN_DIR, "scale.sql"), sql);
+  // `userlog-admin seed` makes accounts seed-0 .. seed-9999, all with the password below at
+  // 1,000 iterations: seed-0 has 100,000 rows, seed-1 1,000, seed-2 10, and the rest share what
+  // is left of the 1,000,000 (about 90 each), with realistic values spread over six years.
+  run("cargo", ["build", "-q", "-p", "user-info-log-admin"]);
   const started = performance.now();
-  d1Execute("--file", resolve(RUN_DIR, "scale.sql"));
+  run(
+    resolve(ROOT, "target/debug/userlog-admin"),
+    [
+      "seed",
+      "--accounts",
+      "10000",
+      "--rows",
+      "1000000",
+      "--password-iterations",
+      "1000",
+      "--persist-to",
+      STATE,
+    ],
+    { input: "bench-password\n", stdio: ["pipe", "pipe", "inherit"] },
+  );
   console.log(`   seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
   const plan = d1Execute(
     "--json",
     "--command",
     "EXPLAIN QUERY PLAN SELECT data_type, value_before, value_after, changed_at_ms " +
-      "FROM modification_log WHERE account_id = 'scale-0' ORDER BY changed_at_ms DESC, id DESC",
+      "FROM modification_log WHERE account_id = 'seed-0' ORDER BY changed_at_ms DESC, id DESC",
   );
   const steps = JSON.parse(plan)[0].results.map((step) => step.detail);
   row(
@@ -318,19 +319,21 @@ async function scaleSection(rustConfigPath) {
   const rust = await startWorker("rust", rustConfigPath);
   try {
     for (const [account, count] of [
-      ["scale-2", 10],
-      ["scale-1", 1_000],
-      ["scale-0", 100_000],
+      ["seed-2", 10],
+      ["seed-1", 1_000],
+      ["seed-0", 100_000],
     ]) {
-      await post(rust, account, "bench-password");
-      const times = [];
-      for (let round = 0; round < ROUNDS; round++)
-        times.push(await post(rust, account, "bench-password"));
-      row(
-        "scale",
-        `account with ${count.toLocaleString("en-US")} rows: whole history`,
-        ms(median(times)),
-      );
+      const label = `account with ${count.toLocaleString("en-US")} rows`;
+      for (const [what, extra] of [
+        ["whole history", {}],
+        ["page of 50", { page_size: 50 }],
+      ]) {
+        await post(rust, account, "bench-password", extra);
+        const times = [];
+        for (let round = 0; round < ROUNDS; round++)
+          times.push(await post(rust, account, "bench-password", extra));
+        row("scale", `${label}: ${what}`, ms(median(times)));
+      }
     }
   } finally {
     stop(rust);

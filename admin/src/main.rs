@@ -3,15 +3,27 @@
 //! Passwords are read from standard input, never from arguments, so they stay out of shell
 //! history and process lists.
 
+mod db;
+mod import;
+mod seed;
+
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use user_info_log::auth::keys::MIN_SECRET_BYTES;
 use user_info_log::auth::password::{self, Password, DEFAULT_ITERATIONS, SALT_BYTES};
 use user_info_log::auth::token::{self, SigningSecret, TokenClaims};
 use user_info_log::config::JWT_SECRET;
+
+use crate::db::{text_literal, Database};
+
+/// The fewest PBKDF2 iterations the Worker accepts by default (PBKDF2_MIN_ITERATIONS).
+const MIN_ITERATIONS: u32 = 1_000;
+
+/// The most PBKDF2 iterations the Worker accepts by default (PBKDF2_MAX_ITERATIONS).
+const MAX_ITERATIONS: u32 = 2_000_000;
 
 #[derive(Parser)]
 #[command(
@@ -72,43 +84,65 @@ enum Tool {
         #[arg(long, default_value = ".dev.vars")]
         dev_vars: PathBuf,
     },
+    /// Import accounts and history from JSON Lines files. Existing accounts are never changed;
+    /// refused lines are reported by number, and the valid ones are still imported.
+    Import {
+        /// Accounts, one JSON object a line: id, id_number, password_hash (any form the Worker
+        /// verifies), and optionally nickname, phone_number, email, token_generation.
+        #[arg(long, value_name = "FILE.jsonl", required_unless_present = "history")]
+        accounts: Option<PathBuf>,
+        /// History rows, one JSON object a line: account_id, data_type, changed_at (ISO 8601
+        /// text or epoch milliseconds), and optionally before and after.
+        #[arg(long, value_name = "FILE.jsonl")]
+        history: Option<PathBuf>,
+        #[command(flatten)]
+        database: Database,
+    },
+    /// Fill a database with a large made-up data set for benchmarks: accounts seed-0 .. and
+    /// their history, seed-0 with the most rows. All share one password, read from standard
+    /// input.
+    Seed {
+        /// How many accounts to make (seed-0 .. seed-{N-1}).
+        #[arg(
+            long = "accounts",
+            default_value_t = 10_000,
+            value_parser = clap::value_parser!(u64).range(4..=10_000_000)
+        )]
+        accounts: u64,
+        /// How many history rows to make in all.
+        #[arg(
+            long,
+            default_value_t = 1_000_000,
+            value_parser = clap::value_parser!(u64).range(0..=100_000_000)
+        )]
+        rows: u64,
+        /// PBKDF2 iterations of the accounts' password hash.
+        #[arg(long, default_value_t = MIN_ITERATIONS, value_parser = iteration_count())]
+        password_iterations: u32,
+        #[command(flatten)]
+        database: Database,
+    },
 }
 
-/// Where a command that changes accounts writes.
-#[derive(clap::Args)]
-struct Database {
-    /// Which D1 database to write: the local one used by `wrangler dev`, or the deployed one.
-    #[arg(long, value_enum, default_value_t = Target::Local)]
-    target: Target,
-    /// Directory of the local D1 state, when not wrangler's default (`.wrangler/state`).
-    #[arg(long)]
-    persist_to: Option<PathBuf>,
-    /// The wrangler.toml environment whose database to write (`staging`, `production`); none
-    /// means the top level, which `wrangler dev` uses.
-    #[arg(long)]
-    env: Option<String>,
-    /// Print the SQL instead of running it.
-    #[arg(long)]
-    print_sql: bool,
-}
+/// Runs `sql`, a statement that returns the changed account's `id` and `token_generation`,
+/// and returns that row, or `None` when nothing changed. With `--print-sql` it prints the
+/// statement instead, and reports the row as changed.
+fn apply(database: &Database, sql: &str) -> Result<Option<ChangedAccount>, String> {
+    if database.print_sql {
+        println!("{sql}");
+        return Ok(Some(ChangedAccount::default()));
+    }
 
-impl Database {
-    /// Runs `sql`, a statement that returns the changed account's `id` and `token_generation`,
-    /// and returns that row, or `None` when nothing changed. With `--print-sql` it prints the
-    /// statement instead, and reports the row as changed.
-    fn apply(&self, sql: &str) -> Result<Option<ChangedAccount>, String> {
-        if self.print_sql {
-            println!("{sql}");
-            return Ok(Some(ChangedAccount::default()));
-        }
-
-        let rows = run_sql(sql, self)?;
-        match rows.into_iter().next() {
-            Some(row) => serde_json::from_value(row)
-                .map(Some)
-                .map_err(|e| format!("unexpected answer from wrangler: {e}")),
-            None => Ok(None),
-        }
+    let rows = database.execute(&[sql.to_owned()])?;
+    match rows
+        .into_iter()
+        .next()
+        .and_then(|rows| rows.into_iter().next())
+    {
+        Some(row) => serde_json::from_value(row)
+            .map(Some)
+            .map_err(|e| format!("unexpected answer from wrangler: {e}")),
+        None => Ok(None),
     }
 }
 
@@ -117,12 +151,6 @@ impl Database {
 struct ChangedAccount {
     id: String,
     token_generation: u64,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Target {
-    Local,
-    Remote,
 }
 
 fn main() -> ExitCode {
@@ -141,7 +169,7 @@ fn main() -> ExitCode {
             database,
         } => read_password()
             .and_then(|password| new_hash(&password, iterations))
-            .and_then(|phc| database.apply(&upsert_sql(&account_id, &id_number, &phc)))
+            .and_then(|phc| apply(&database, &upsert_sql(&account_id, &id_number, &phc)))
             .and_then(|changed| match changed {
                 Some(account) if !database.print_sql => {
                     eprintln!(
@@ -156,20 +184,18 @@ fn main() -> ExitCode {
         Tool::RevokeTokens {
             account_id,
             database,
-        } => database
-            .apply(&revoke_sql(&account_id))
-            .and_then(|changed| match changed {
-                Some(account) if !database.print_sql => {
-                    eprintln!(
-                        "account {:?}: tokens below generation {} are now refused; mint new ones \
+        } => apply(&database, &revoke_sql(&account_id)).and_then(|changed| match changed {
+            Some(account) if !database.print_sql => {
+                eprintln!(
+                    "account {:?}: tokens below generation {} are now refused; mint new ones \
                          with --generation {}",
-                        account.id, account.token_generation, account.token_generation
-                    );
-                    Ok(())
-                }
-                Some(_) => Ok(()),
-                None => Err(format!("no account {account_id:?}; nothing was revoked")),
-            }),
+                    account.id, account.token_generation, account.token_generation
+                );
+                Ok(())
+            }
+            Some(_) => Ok(()),
+            None => Err(format!("no account {account_id:?}; nothing was revoked")),
+        }),
         Tool::MintToken {
             account_id,
             ttl_secs,
@@ -187,6 +213,24 @@ fn main() -> ExitCode {
             println!("{}", token::mint(&secret, claims, chrono::Utc::now(), ttl));
             Ok(())
         }),
+        Tool::Import {
+            accounts,
+            history,
+            database,
+        } => match import::run(accounts.as_deref(), history.as_deref(), &database) {
+            Ok(true) => Ok(()),
+            // The summary has said what was refused.
+            Ok(false) => return ExitCode::FAILURE,
+            Err(message) => Err(message),
+        },
+        Tool::Seed {
+            accounts,
+            rows,
+            password_iterations,
+            database,
+        } => read_password()
+            .and_then(|password| new_hash(&password, password_iterations))
+            .and_then(|phc| seed::run(accounts, rows, &phc, &database)),
     };
 
     match outcome {
@@ -216,7 +260,7 @@ fn read_password() -> Result<Password, String> {
 
 /// The iteration counts the Worker accepts by default (1,000 to 2,000,000).
 fn iteration_count() -> clap::builder::RangedI64ValueParser<u32> {
-    clap::value_parser!(u32).range(1_000..=2_000_000)
+    clap::value_parser!(u32).range(i64::from(MIN_ITERATIONS)..=i64::from(MAX_ITERATIONS))
 }
 
 fn new_hash(password: &Password, iterations: u32) -> Result<String, String> {
@@ -226,10 +270,7 @@ fn new_hash(password: &Password, iterations: u32) -> Result<String, String> {
     password::hash_password(password, iterations, &salt).map_err(|e| format!("cannot hash: {e}"))
 }
 
-/// The statement that creates or updates an account.
-///
-/// `wrangler d1 execute` takes no bound parameters, so each value is written as a hex blob cast
-/// to text: no byte of it can end the literal, whatever the value holds.
+/// The statement that creates or updates an account (values as in [`text_literal`]).
 fn upsert_sql(account_id: &str, id_number: &str, phc: &str) -> String {
     format!(
         "INSERT INTO accounts (id, id_number, password_hash)\n\
@@ -251,64 +292,6 @@ fn revoke_sql(account_id: &str) -> String {
          RETURNING id, token_generation;",
         text_literal(account_id)
     )
-}
-
-fn text_literal(value: &str) -> String {
-    let hex: String = value.bytes().map(|byte| format!("{byte:02X}")).collect();
-    format!("CAST(X'{hex}' AS TEXT)")
-}
-
-/// Runs `sql` through the project's wrangler, which knows the D1 database from `wrangler.toml`,
-/// and returns the rows of its last statement. Wrangler's own messages go to standard error.
-fn run_sql(sql: &str, database: &Database) -> Result<Vec<serde_json::Value>, String> {
-    // A new file only this user can read (the SQL holds a password hash), created exclusively
-    // under a random name, so another user cannot plant or swap it.
-    let mut file = tempfile::Builder::new()
-        .prefix("userlog-admin-")
-        .suffix(".sql")
-        .tempfile()
-        .map_err(|e| format!("failed to create a temporary file: {e}"))?;
-    std::io::Write::write_all(&mut file, sql.as_bytes())
-        .map_err(|e| format!("failed to write {}: {e}", file.path().display()))?;
-
-    let mut command = Command::new("node_modules/.bin/wrangler");
-    command
-        .args(["d1", "execute", "DB", "--json", "--file"])
-        .arg(file.path());
-    command.arg(match database.target {
-        Target::Local => "--local",
-        Target::Remote => "--remote",
-    });
-    if let Some(dir) = &database.persist_to {
-        command.arg("--persist-to").arg(dir);
-    }
-    if let Some(env) = &database.env {
-        command.arg("--env").arg(env);
-    }
-    let output = command
-        .env("CI", "true")
-        .stderr(std::process::Stdio::inherit())
-        .output();
-
-    match output {
-        Ok(output) if output.status.success() => {
-            let results: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout)
-                .map_err(|e| format!("unexpected answer from wrangler: {e}"))?;
-            let last = results
-                .last()
-                .and_then(|result| result["results"].as_array());
-            Ok(last.cloned().unwrap_or_default())
-        }
-        Ok(output) => Err(format!(
-            "wrangler d1 execute failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout).trim()
-        )),
-        Err(e) => Err(format!(
-            "cannot run node_modules/.bin/wrangler ({e}); run this from the repository root \
-             after scripts/setup.sh"
-        )),
-    }
 }
 
 /// The signing secret from the environment, or else from the `.dev.vars` file.
@@ -353,11 +336,6 @@ fn read_dev_var(path: &Path, name: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_literal_is_hex_that_cannot_break_out_of_sql() {
-        assert_eq!(text_literal("a'b"), "CAST(X'612762' AS TEXT)");
-    }
 
     #[test]
     fn dev_var_is_read_with_or_without_quotes() {
