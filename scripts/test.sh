@@ -43,6 +43,12 @@ for env in staging production; do
   fi
   grep -o 'Total Upload: .*' "target/dry-run/$env.log" | sed "s/^/$env: /"
 done
+# The bundle's budget (README, "Performance"): wrangler's gzip figure for what it would upload.
+gzip_kib=$(grep -o 'gzip: [0-9.]* KiB' target/dry-run/production.log | grep -o '[0-9.]*')
+if ! awk -v kib="$gzip_kib" 'BEGIN { exit !(kib <= 250) }'; then
+  echo "the bundle is $gzip_kib KiB gzip, over its budget of 250 KiB" >&2
+  exit 1
+fi
 
 echo "==> load: 2000 mixed requests at concurrency 50"
 node scripts/load.mjs --requests 2000 --concurrency 50

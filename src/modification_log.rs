@@ -1,7 +1,7 @@
 //! The modification log: the rows as stored, the items as answered, and the queries that read
 //! them.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Result};
@@ -197,10 +197,17 @@ pub fn format_time(epoch_ms: i64, offset: FixedOffset) -> Result<String> {
     let time = DateTime::from_timestamp_millis(epoch_ms)
         .ok_or_else(|| ApiError::internal("stored time out of range", epoch_ms))?;
 
-    Ok(time
-        .with_timezone(&offset)
-        .format("%Y-%m-%dT%H:%M:%S")
-        .to_string())
+    // Written field by field: chrono's format strings would add their parser to the bundle.
+    let local = time.with_timezone(&offset).naive_local();
+    Ok(format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        local.year(),
+        local.month(),
+        local.day(),
+        local.hour(),
+        local.minute(),
+        local.second()
+    ))
 }
 
 /// Reads a display offset written `+HH:MM` or `-HH:MM`, within the offsets in use on Earth

@@ -6,7 +6,7 @@
 //! index range however long the history is, and rows recorded meanwhile never shift a page.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use chrono::{DateTime, FixedOffset};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -146,13 +146,11 @@ impl PageRequest {
 /// fraction), or the answers' own form `YYYY-MM-DDTHH:MM:SS`, which is read at `offset`. Returns
 /// epoch milliseconds within the years 1970 to 9999.
 pub fn parse_time(text: &str, offset: FixedOffset) -> Option<i64> {
-    let instant = match DateTime::parse_from_rfc3339(text) {
-        Ok(instant) => instant,
-        Err(_) => NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
-            .ok()?
-            .and_local_timezone(offset)
-            .single()?,
-    };
+    // A time without an offset is given the display offset in RFC 3339's own form, so that one
+    // parser reads both: chrono's format-string parser would add about 20 KB to the bundle.
+    let instant = DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_rfc3339(&format!("{text}{offset}")))
+        .ok()?;
 
     let ms = instant.timestamp_millis();
     (0..=LATEST_MS).contains(&ms).then_some(ms)
@@ -364,9 +362,16 @@ mod tests {
             parse_time("2026-02-23T18:00:00", east),
             Some(1_771_840_800_000)
         );
+        assert_eq!(
+            parse_time("2026-02-23T18:00:00.25", east),
+            Some(1_771_840_800_250)
+        );
         for bad in [
             "",
             "2026-02-23",
+            "2026-02-23T10:00",
+            "2026-02-23T10:00:00+",
+            "2026-02-23T10:00:00Z+00:00",
             "yesterday",
             "2026-02-30T00:00:00Z",
             "1969-12-31T23:59:59Z",
