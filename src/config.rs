@@ -51,6 +51,9 @@ pub const PASSWORD_HASH_ITERATIONS: &str = "PASSWORD_HASH_ITERATIONS";
 /// Variable: `false` keeps stored hashes as they are; anything else (the default) replaces a
 /// foreign hash, or one below `PASSWORD_HASH_ITERATIONS`, after a successful sign-in.
 pub const REHASH_ON_SIGN_IN: &str = "REHASH_ON_SIGN_IN";
+/// Variable: `true` when the database has D1 read replication on; the history read then leaves
+/// the writing batch so that a replica can serve it. Anything else keeps it in the batch.
+pub const D1_READ_REPLICATION: &str = "D1_READ_REPLICATION";
 /// Variable: the fewest PBKDF2 iterations a stored hash may have.
 pub const PBKDF2_MIN_ITERATIONS: &str = "PBKDF2_MIN_ITERATIONS";
 /// Variable: the most PBKDF2 iterations a stored hash may have.
@@ -84,6 +87,9 @@ pub struct Config {
     pub hash_iterations: u32,
     /// Whether a foreign or weaker hash is replaced after a successful sign-in.
     pub rehash: bool,
+    /// Whether the history read runs apart from the writes after a correct password, so that a
+    /// read replica can serve it.
+    pub read_replication: bool,
 }
 
 impl Config {
@@ -125,6 +131,7 @@ impl Config {
                 1_000..=2_000_000,
             )?,
             rehash: lookup(REHASH_ON_SIGN_IN).as_deref().map(str::trim) != Some("false"),
+            read_replication: lookup(D1_READ_REPLICATION).as_deref().map(str::trim) == Some("true"),
         })
     }
 }
@@ -249,6 +256,24 @@ mod tests {
         assert_eq!((config.hash_iterations, config.rehash), (600_000, true));
         assert_eq!(config.token_policy.issuer, None);
         assert_eq!(config.token_policy.audience, None);
+        assert!(!config.read_replication);
+    }
+
+    #[test]
+    fn read_replication_is_on_only_when_exactly_true() {
+        for (value, on) in [
+            ("true", true),
+            (" true ", true),
+            ("TRUE", false),
+            ("1", false),
+        ] {
+            let pairs = [
+                (ENDPOINT_ENABLED, "true"),
+                (JWT_SECRET, SECRET),
+                (D1_READ_REPLICATION, value),
+            ];
+            assert_eq!(load(&pairs).unwrap().read_replication, on, "{value:?}");
+        }
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! D1 access: each step of a request that needs the database is one round trip.
 //!
 //! A successful request makes two: the account read with the attempt reservations, then the
-//! counters' update and, at the same time, the history read. Each request is one D1 session
-//! (read replication): its first batch writes, so it runs on the primary, and the history read
-//! after it may be served by a nearby replica, which the session makes wait until it holds
-//! everything the primary had committed by then. The SQL lives with the logic it serves
-//! (`auth::attempts`, `modification_log`, `retention`); this module runs it.
+//! counters' update with the history read. Each request is one D1 session: its first batch
+//! writes, so it runs on the primary, and everything after it sees at least what the primary
+//! had committed by then, whichever copy serves it. With `D1_READ_REPLICATION` on, the history
+//! read runs beside the second batch instead of in it, so that a replica can serve it. The SQL
+//! lives with the logic it serves (`auth::attempts`, `modification_log`, `retention`); this
+//! module runs it.
 
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
@@ -125,9 +126,14 @@ impl Store {
     /// After a correct password: clears the account's count, gives the address its attempt
     /// back, prunes expired address counters and replaces the stored hash when `rehash` holds a
     /// new one (and the old one it replaces), in one batch, which runs as a single transaction
-    /// on the primary; and, at the same time, reads the page of history `page` asks for, with
-    /// one row more than it holds to tell whether more follow. The read is not in the writing
-    /// batch so that a replica can serve it.
+    /// on the primary; and reads the page of history `page` asks for, with one row more than it
+    /// holds to tell whether more follow.
+    ///
+    /// The read ends that batch, unless the database has read replication on: then it runs at
+    /// the same time as the batch, on its own, so that a replica can serve it. The answer waits
+    /// for the primary's writes either way, so a replica takes the read's work off the primary
+    /// but saves little time, and the separate call costs a D1 round trip's overhead (README,
+    /// "Reads near the client").
     pub async fn succeed_and_read_log(
         &self,
         attempt: &Attempt<'_>,
@@ -151,14 +157,22 @@ impl Store {
         }
         let read = page_statement(self, account, page)?;
 
-        let (written, rows) = futures_util::future::join(
-            self.batch(statements, "clear password attempts"),
-            read.all(),
-        )
-        .await;
-        written?;
-        rows.map_err(|e| ApiError::internal("read log", e))?
-            .results::<LogRow>()
+        let rows = if config.read_replication {
+            let (written, rows) = futures_util::future::join(
+                self.batch(statements, "clear password attempts"),
+                read.all(),
+            )
+            .await;
+            written?;
+            rows.map_err(|e| ApiError::internal("read log", e))?
+        } else {
+            statements.push(read);
+            let mut results = self.batch(statements, "clear password attempts").await?;
+            results
+                .pop()
+                .ok_or_else(|| ApiError::internal("read log", "batch returned no results"))?
+        };
+        rows.results::<LogRow>()
             .map_err(|e| ApiError::internal("decode log rows", e))
     }
 

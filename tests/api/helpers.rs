@@ -68,9 +68,9 @@ pub enum Variant {
     Closed,
     /// No key at all: no signing secret and an empty JWK set.
     NoKeys,
-    /// A 30-day retention policy, with its scheduled job callable at `/__scheduled`, and times
-    /// shown at +08:00, over a
-    /// database of its own ([`TestApp::retention_sql`]): the job deletes old rows, and other
+    /// A 30-day retention policy, with its scheduled job callable at `/__scheduled`, times
+    /// shown at +08:00 and the history read apart from the writes (`D1_READ_REPLICATION`), over
+    /// a database of its own ([`TestApp::retention_sql`]): the job deletes old rows, and other
     /// tests' rows must not be among them.
     Retention,
 }
@@ -110,6 +110,9 @@ impl Variant {
                     ""
                 }
             ),
+            // Only the Retention Worker reads the history apart from the writes: its tests read
+            // through that path, every other test through the single batch.
+            format!("D1_READ_REPLICATION:{}", self == Variant::Retention),
             // The closed Worker also leaves the history page out.
             format!("PAGE_ENABLED:{enabled}"),
         ]
