@@ -40,4 +40,4 @@ try it from another terminal in this directory (Ctrl-C here stops the Worker):
 MSG
 
 # wrangler builds the Worker first (wrangler.toml, [build]) and rebuilds it when src/ changes.
-exec node_modules/.bin/wrangler dev
+exec node_modules/.bin/wrangler dev "$@"
