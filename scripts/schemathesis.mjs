@@ -51,6 +51,8 @@ try {
   const result = spawnSync(
     cli,
     [
+      "--config-file",
+      "scripts/schemathesis.toml",
       "run",
       "docs/openapi.json",
       "--url",
