@@ -27,10 +27,11 @@ echo "==> building the operator tools"
 cargo build --quiet -p user-info-log-admin
 
 cat <<'MSG'
-==> starting the Worker on http://127.0.0.1:8787
+==> starting the Worker (http://127.0.0.1:8787 unless --port says otherwise)
 
-The first build takes a few minutes. Once wrangler reports that it is ready on port 8787,
-try it from another terminal in this directory (Ctrl-C here stops the Worker):
+The first build takes a few minutes. Once wrangler reports that it is ready, try it from
+another terminal in this directory, at the address wrangler printed (Ctrl-C here stops the
+Worker):
 
   TOKEN=$(npm run --silent demo-token)
   curl -si -X POST http://127.0.0.1:8787/user/info/get_user_info_modification_log \

@@ -1,5 +1,6 @@
 //! History that writes itself: triggers on `accounts` log every change of a logged column, and
-//! the `modification_log_entry` view takes times as ISO text (migration 0006).
+//! the `modification_log_entry` view takes times as ISO text (migration 0006); REPLACE can
+//! neither change an account unlogged nor rewrite a log row (migration 0007).
 
 use serde_json::Value;
 
@@ -107,6 +108,16 @@ fn a_text_time_that_is_no_time_is_refused_and_writes_nothing() {
         "'2024-05-01'",
         "1714554000000",
         "'now'",
+        // Shapes unixepoch() would read, moving them to another instant or ignoring the tail.
+        "'2026-02-30 00:00:00'",
+        "'2026-04-31T12:00:00Z'",
+        "'2026-01-01T24:00:00Z'",
+        "'2026-01-01T10:00:00   '",
+        "'2026-01-01T10:00:00' || char(0)",
+        "'2026-01-01T10:00:00Z+00:00'",
+        "'2026-01-01T10:00:00+25:00'",
+        "'1969-12-31 23:59:59'",
+        "'9999-12-31T23:00:00-05:00'",
     ] {
         let error = app
             .try_query(&format!(
@@ -119,4 +130,80 @@ fn a_text_time_that_is_no_time_is_refused_and_writes_nothing() {
     let rows = app
         .query("SELECT count(*) AS n FROM modification_log WHERE account_id = 'capture-bad-time';");
     assert_eq!(rows[0]["n"], 0);
+}
+
+#[test]
+fn fraction_digits_past_the_third_are_cut_not_rounded() {
+    let app = app();
+    app.seed_account("capture-fraction", "110105199001011234", "pw");
+
+    app.sql(
+        "INSERT INTO modification_log_entry (account_id, data_type, value_after, changed_at)
+         VALUES ('capture-fraction', 'nickname', 'x', '2024-05-01T10:00:00.9999Z');",
+    );
+
+    let rows = app
+        .query("SELECT changed_at_ms FROM modification_log WHERE account_id = 'capture-fraction';");
+    assert_eq!(rows[0]["changed_at_ms"], 1_714_557_600_999_i64);
+}
+
+#[test]
+fn replace_cannot_change_an_account_unlogged_but_an_upsert_is_logged() {
+    let app = app();
+    let token = app.seed_account("capture-replace", "110105199001011234", "pw");
+    app.sql("UPDATE accounts SET nickname = 'Ann' WHERE id = 'capture-replace';");
+
+    let error = app
+        .try_query(
+            "INSERT OR REPLACE INTO accounts (id, id_number, password_hash, nickname)
+             SELECT id, id_number, password_hash, 'Silently Renamed' FROM accounts
+             WHERE id = 'capture-replace';",
+        )
+        .expect_err("REPLACE of an account");
+    assert!(error.contains("REPLACE would change an account"), "{error}");
+    app.sql(
+        "INSERT INTO accounts (id, id_number, password_hash, nickname)
+         SELECT id, id_number, password_hash, 'Ann Lee' FROM accounts WHERE id = 'capture-replace'
+         ON CONFLICT (id) DO UPDATE SET nickname = excluded.nickname;",
+    );
+
+    let logs = Req::with_credentials(&token, "pw").send().logs();
+    assert_eq!(afters(&logs), ["Ann Lee", "Ann"]);
+    assert_eq!(logs[0]["data_before_modification"], "Ann");
+}
+
+#[test]
+fn replace_cannot_rewrite_a_log_row_and_ids_stay_exact_in_javascript() {
+    let app = app();
+    let token = app.seed_account("capture-rewrite", "110105199001011234", "pw");
+    app.sql("UPDATE accounts SET email = 'ann@example.com' WHERE id = 'capture-rewrite';");
+    let id = app.query("SELECT id FROM modification_log WHERE account_id = 'capture-rewrite';")[0]
+        ["id"]
+        .as_i64()
+        .unwrap();
+
+    for statement in ["REPLACE INTO", "INSERT OR IGNORE INTO"] {
+        let error = app
+            .try_query(&format!(
+                "{statement} modification_log
+                 (id, account_id, data_type, value_before, value_after, changed_at_ms)
+                 VALUES ({id}, 'capture-rewrite', 'email', NULL, 'evil@example.com', 0);"
+            ))
+            .expect_err(statement);
+        assert!(
+            error.contains("a row id cannot be reused"),
+            "{statement}: {error}"
+        );
+    }
+    let error = app
+        .try_query(
+            "INSERT INTO modification_log
+             (id, account_id, data_type, value_before, value_after, changed_at_ms)
+             VALUES (9007199254740993, 'capture-rewrite', 'email', NULL, 'x', 0);",
+        )
+        .expect_err("an id past 2^53");
+    assert!(error.contains("between 1 and 2^53 - 1"), "{error}");
+
+    let logs = Req::with_credentials(&token, "pw").send().logs();
+    assert_eq!(afters(&logs), ["ann@example.com"]);
 }
