@@ -336,4 +336,20 @@ mod tests {
         assert!(!parses(r#"{"x":["\udc00"],"user_password":"pw"}"#));
         assert!(parses(r#"{"x":"\ud83d\ude00","user_password":"pw"}"#));
     }
+
+    #[test]
+    fn ignored_members_are_read_within_the_parsers_limits() {
+        let nested = |depth: usize| {
+            format!(
+                r#"{{"user_password":"pw","other":{}{}}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        // 127 levels with the body's own object, as docs/API.md states; one more is refused.
+        assert!(parses(&nested(126)));
+        assert!(!parses(&nested(127)));
+        assert!(parses(r#"{"user_password":"pw","other":1e308}"#));
+        assert!(!parses(r#"{"user_password":"pw","other":1e309}"#));
+    }
 }
