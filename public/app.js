@@ -59,7 +59,15 @@ function cell(text) {
   return td;
 }
 
-function render(logs) {
+// The service shows times at its configured UTC offset and names it in a header; the times
+// themselves carry none.
+function zoneName(offset) {
+  return !offset || offset === "+00:00" ? "UTC" : `UTC${offset}`;
+}
+
+function render(logs, offset) {
+  $("zone-caption").textContent = zoneName(offset);
+  $("zone-column").textContent = zoneName(offset);
   const body = $("changes").querySelector("tbody");
   body.replaceChildren(
     ...logs.map((log) => {
@@ -116,7 +124,7 @@ async function unlock(token, password) {
   }
   if (envelope?.code === "10000") {
     const logs = envelope.data.modification_logs;
-    render(logs);
+    render(logs, response.headers.get("X-Display-UTC-Offset"));
     // One answer holds at most 1,000 changes; a cursor means older ones exist.
     const newest = envelope.data.next_cursor ? "the newest " : "";
     show(`Showing ${newest}${logs.length} change(s).`, "ok");

@@ -40,7 +40,8 @@ function check(condition, what) {
 console.log("==> building the Worker and a throwaway local D1");
 const worker = await startLocalWorker({
   runDir: resolve(ROOT, "target/browser"),
-  vars: ["PASSWORD_HASH_ITERATIONS:1000"],
+  // Times shown at +08:00, so the page must say so instead of "UTC".
+  vars: ["PASSWORD_HASH_ITERATIONS:1000", "DISPLAY_UTC_OFFSET:+08:00"],
   seedSql: `
     INSERT INTO accounts (id, id_number, password_hash)
     VALUES ('browser', '110105199001011234', '${phc("right password")}'),
@@ -77,7 +78,11 @@ try {
   await page.locator("#history").waitFor();
   const rows = await page.locator("#changes tbody tr").allTextContents();
   check(rows.length === 3, `three rows: ${JSON.stringify(rows)}`);
-  check(rows[0]?.startsWith("2026-02-23 10:00:00Phone number"), "newest first");
+  check(rows[0]?.startsWith("2026-02-23 18:00:00Phone number"), "newest first, at +08:00");
+  check(
+    (await page.textContent("#changes thead th")) === "When (UTC+08:00)",
+    "the time column names the offset",
+  );
   check(rows[2]?.includes("(none)"), "an empty before-value reads (none)");
   check(
     (await page.textContent("#user-id")) === "110***********1234",

@@ -73,7 +73,16 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         Ok(_) => log.write(200, Some("10000"), None),
         Err(error) => log.write(error.status(), Some(error.code()), Some(error)),
     }
-    respond(outcome, origin.as_deref(), &request_id)
+    // A success was built from the configuration, so it is there to say what offset it used.
+    let offset = outcome
+        .is_ok()
+        .then(|| {
+            config(&env)
+                .ok()
+                .map(|config| config.display_offset.to_string())
+        })
+        .flatten();
+    respond(outcome, offset, origin.as_deref(), &request_id)
 }
 
 /// Headers every file of the history page gets on top of the assets service's own. The policy
@@ -375,6 +384,10 @@ async fn read_body(req: &mut Request) -> Result<Vec<u8>> {
 /// The response header that carries the request's id, the one its log line holds.
 const REQUEST_ID_HEADER: &str = "X-Request-Id";
 
+/// Response header of a success: the UTC offset its `modification_time` values are shown at
+/// (`DISPLAY_UTC_OFFSET`), `+HH:MM` or `-HH:MM`, since the times themselves carry none.
+const DISPLAY_OFFSET_HEADER: &str = "X-Display-UTC-Offset";
+
 /// The request's id: the `cf-ray` Cloudflare gave it when well-formed (so the log line, the
 /// response and Cloudflare's own records agree), else a random UUID.
 fn request_id(ray: Option<&str>) -> String {
@@ -403,10 +416,12 @@ fn lookup(env: &Env, name: &str) -> Option<String> {
 }
 
 /// Builds the response: the envelope body, the HTTP status equal to `status`, and the headers
-/// every answer carries. Personal data must never be cached by a browser or a proxy. An allowed
-/// `origin` gets the CORS headers that let a browser page read the answer.
+/// every answer carries, plus the display `offset` of a success. Personal data must never be
+/// cached by a browser or a proxy. An allowed `origin` gets the CORS headers that let a browser
+/// page read the answer.
 fn respond(
     outcome: Result<String>,
+    offset: Option<String>,
     origin: Option<&str>,
     request_id: &str,
 ) -> worker::Result<Response> {
@@ -432,11 +447,14 @@ fn respond(
     if let Some((name, value)) = extra {
         headers.set(name, &value)?;
     }
+    if let Some(offset) = offset {
+        headers.set(DISPLAY_OFFSET_HEADER, &offset)?;
+    }
     if let Some(origin) = origin {
         headers.set("Access-Control-Allow-Origin", origin)?;
         headers.set(
             "Access-Control-Expose-Headers",
-            &format!("Retry-After, {REQUEST_ID_HEADER}"),
+            &format!("Retry-After, {REQUEST_ID_HEADER}, {DISPLAY_OFFSET_HEADER}"),
         )?;
     }
 

@@ -26,6 +26,7 @@ fn success_10000() {
 
     assert_eq!(response.status, 200);
     response.assert_common_headers();
+    assert_eq!(response.header("x-display-utc-offset"), Some("+00:00"));
     assert_eq!(
         response.json(),
         serde_json::json!({

@@ -75,6 +75,11 @@ fn answers_carry_the_allowed_origin_only() {
         allowed.header("access-control-allow-origin"),
         Some(ALLOWED_ORIGIN)
     );
+    // A page on that origin may read the request id, a lockout's wait and the display offset.
+    assert_eq!(
+        allowed.header("access-control-expose-headers"),
+        Some("Retry-After, X-Request-Id, X-Display-UTC-Offset")
+    );
     assert_eq!(other.status, 200);
     assert_eq!(other.header("access-control-allow-origin"), None);
     wrong.assert_error(401, "10004", "Password is incorrect");

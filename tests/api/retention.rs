@@ -131,6 +131,7 @@ fn times_are_shown_at_the_configured_display_offset() {
 
     let response = Req::with_credentials(&token, "offset pw").send_to(Variant::Retention);
 
+    assert_eq!(response.header("x-display-utc-offset"), Some("+08:00"));
     let times: Vec<String> = response
         .logs()
         .iter()
