@@ -1,10 +1,12 @@
--- REPLACE (`REPLACE INTO`, `INSERT OR REPLACE`) removes a row it conflicts with without firing
--- that table's DELETE or UPDATE triggers, so it could rewrite or move a log row past the
--- append-only guards and change an account with no history written. These triggers refuse it.
--- An upsert (`INSERT ... ON CONFLICT (id) DO UPDATE`) is an UPDATE and is still logged.
+-- REPLACE (`REPLACE INTO`, `INSERT OR REPLACE`, `UPDATE OR REPLACE`) removes a row it conflicts
+-- with without firing that table's DELETE or UPDATE triggers, so it could rewrite or move a log
+-- row past the append-only guards and change an account with no history written. These
+-- triggers refuse it. An upsert (`INSERT ... ON CONFLICT (id) DO UPDATE`) is an UPDATE and is
+-- still logged.
 
--- A log row's id is never taken twice, so REPLACE cannot overwrite a row. (Before the insert,
--- an id that SQLite has still to choose reads as -1; the next trigger keeps real ids positive.)
+-- An insert cannot take the id of a row that is present, so REPLACE cannot overwrite one. (An
+-- id freed by retention may be given again. Before the insert, an id that SQLite has still to
+-- choose reads as -1; the next trigger keeps real ids positive.)
 CREATE TRIGGER modification_log_ids_are_never_reused
 BEFORE INSERT ON modification_log
 WHEN NEW.id > 0 AND EXISTS (SELECT 1 FROM modification_log WHERE id = NEW.id)
@@ -39,6 +41,25 @@ AFTER INSERT ON accounts
 WHEN EXISTS (SELECT 1 FROM account_insert_conflicts WHERE id = NEW.id)
 BEGIN
     SELECT RAISE(ABORT, 'accounts: REPLACE would change an account without history; use UPDATE or INSERT ... ON CONFLICT (id) DO UPDATE');
+END;
+
+-- An account's id is what its tokens name and what its history belongs to: it never changes.
+-- Otherwise `UPDATE OR REPLACE accounts SET id = ...` could put one account's values in place of
+-- another's, through no logged column.
+CREATE TRIGGER accounts_id_is_fixed
+BEFORE UPDATE OF id ON accounts
+WHEN NEW.id IS NOT OLD.id
+BEGIN
+    SELECT RAISE(ABORT, 'accounts: an account id cannot change');
+END;
+
+-- An account with history is never deleted, not even with foreign-key checks deferred to the
+-- end of a transaction, which would let a new row under the same id take the history over.
+CREATE TRIGGER accounts_with_history_stay
+BEFORE DELETE ON accounts
+WHEN EXISTS (SELECT 1 FROM modification_log WHERE account_id = OLD.id)
+BEGIN
+    SELECT RAISE(ABORT, 'accounts: an account with history cannot be deleted');
 END;
 
 -- The ISO-text entry point checks the whole text, not only what unixepoch() reads: the date

@@ -207,3 +207,32 @@ fn replace_cannot_rewrite_a_log_row_and_ids_stay_exact_in_javascript() {
     let logs = Req::with_credentials(&token, "pw").send().logs();
     assert_eq!(afters(&logs), ["ann@example.com"]);
 }
+
+#[test]
+fn an_account_keeps_its_id_and_an_account_with_history_stays() {
+    let app = app();
+    let token = app.seed_account("capture-victim", "110105199001011234", "pw");
+    app.seed_account("capture-intruder", "110105199001015678", "other pw");
+    app.sql("UPDATE accounts SET nickname = 'Ann' WHERE id = 'capture-victim';");
+
+    // REPLACE through the id would put the intruder's row, hash included, in the victim's place.
+    let error = app
+        .try_query(
+            "UPDATE OR REPLACE accounts SET id = 'capture-victim' WHERE id = 'capture-intruder';",
+        )
+        .expect_err("UPDATE OR REPLACE of an id");
+    assert!(error.contains("an account id cannot change"), "{error}");
+    let error = app
+        .try_query(
+            "PRAGMA defer_foreign_keys = ON; DELETE FROM accounts WHERE id = 'capture-victim';",
+        )
+        .expect_err("deleting an account with history");
+    assert!(
+        error.contains("an account with history cannot be deleted"),
+        "{error}"
+    );
+
+    let logs = Req::with_credentials(&token, "pw").send().logs();
+    assert_eq!(afters(&logs), ["Ann"]);
+    assert_eq!(logs[0]["user_id"], "110***********1234");
+}
