@@ -40,7 +40,7 @@ CREATE TRIGGER accounts_refuse_replace
 AFTER INSERT ON accounts
 WHEN EXISTS (SELECT 1 FROM account_insert_conflicts WHERE id = NEW.id)
 BEGIN
-    SELECT RAISE(ABORT, 'accounts: REPLACE would change an account without history; use UPDATE or INSERT ... ON CONFLICT (id) DO UPDATE');
+    SELECT RAISE(ABORT, 'accounts: REPLACE would change an account unlogged; use UPDATE or upsert');
 END;
 
 -- An account's id is what its tokens name and what its history belongs to: it never changes.
