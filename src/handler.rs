@@ -73,16 +73,14 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         Ok(_) => log.write(200, Some("10000"), None),
         Err(error) => log.write(error.status(), Some(error.code()), Some(error)),
     }
-    // A success was built from the configuration, so it is there to say what offset it used.
-    let offset = outcome
-        .is_ok()
-        .then(|| {
-            config(&env)
-                .ok()
-                .map(|config| config.display_offset.to_string())
-        })
-        .flatten();
-    respond(outcome, offset, origin.as_deref(), &request_id)
+    respond(outcome, origin.as_deref(), &request_id)
+}
+
+/// A successful answer: the envelope, and the UTC offset its times are shown at, which only a
+/// header can tell since the times carry none.
+struct Success {
+    body: String,
+    display_offset: chrono::FixedOffset,
 }
 
 /// Headers every file of the history page gets on top of the assets service's own. The policy
@@ -150,7 +148,7 @@ async fn get_modification_log(
     req: &mut Request,
     env: &Env,
     log: &RequestLog<'_>,
-) -> Result<String> {
+) -> Result<Success> {
     let config = config(env)?;
     let now_ms = Date::now().as_millis() as i64;
 
@@ -215,10 +213,11 @@ async fn get_modification_log(
     log.bookmark.replace(store.bookmark());
     let next_cursor = trim_page(&mut rows, page.page_size)
         .map(|last| config.cursor_key.seal(token.account.as_str(), &page, last));
-    Ok(
-        LogPage::from_rows(&account.id_number, rows, config.display_offset, next_cursor)?
-            .envelope(),
-    )
+    let page = LogPage::from_rows(&account.id_number, rows, config.display_offset, next_cursor)?;
+    Ok(Success {
+        body: page.envelope(),
+        display_offset: config.display_offset,
+    })
 }
 
 /// The configuration, read once per isolate: variables and secrets cannot change while an
@@ -415,18 +414,21 @@ fn lookup(env: &Env, name: &str) -> Option<String> {
         .or_else(|| value.as_f64().map(|number| number.to_string()))
 }
 
-/// Builds the response: the envelope body, the HTTP status equal to `status`, and the headers
-/// every answer carries, plus the display `offset` of a success. Personal data must never be
-/// cached by a browser or a proxy. An allowed `origin` gets the CORS headers that let a browser
-/// page read the answer.
+/// Builds the response: the envelope body, the HTTP status equal to `status`, the headers
+/// every answer carries, and the one header some outcomes add (a success's display offset, a
+/// lockout's wait, a wrong method's `Allow`). Personal data must never be cached by a browser or
+/// a proxy. An allowed `origin` gets the CORS headers that let a browser page read the answer.
 fn respond(
-    outcome: Result<String>,
-    offset: Option<String>,
+    outcome: Result<Success>,
     origin: Option<&str>,
     request_id: &str,
 ) -> worker::Result<Response> {
     let (status, body, extra) = match outcome {
-        Ok(body) => (200, body, None),
+        Ok(success) => (
+            200,
+            success.body,
+            Some((DISPLAY_OFFSET_HEADER, success.display_offset.to_string())),
+        ),
         Err(error) => {
             let extra = match &error {
                 ApiError::MethodNotAllowed => Some(("Allow", "POST".to_owned())),
@@ -446,9 +448,6 @@ fn respond(
     headers.set(REQUEST_ID_HEADER, request_id)?;
     if let Some((name, value)) = extra {
         headers.set(name, &value)?;
-    }
-    if let Some(offset) = offset {
-        headers.set(DISPLAY_OFFSET_HEADER, &offset)?;
     }
     if let Some(origin) = origin {
         headers.set("Access-Control-Allow-Origin", origin)?;

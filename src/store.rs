@@ -232,8 +232,9 @@ fn page_statement(
     account: JsValue,
     page: &PageQuery,
 ) -> Result<D1PreparedStatement> {
-    // Row ids and times stay far below 2^53, so JavaScript numbers carry them exactly; the
-    // largest id bound is cut to that, which still lies above every row id.
+    // Row ids and times stay below 2^53 (the schema's checks, migrations 0001 and 0007), so
+    // JavaScript numbers carry them exactly; the largest id bound is cut to that, which still
+    // lies above every row id.
     const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
     let number = |value: i64| JsValue::from_f64(value.min(MAX_SAFE_INTEGER) as f64);
 

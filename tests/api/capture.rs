@@ -5,12 +5,10 @@
 use serde_json::Value;
 
 use crate::helpers::{app, test_hash, Req};
-use crate::history::afters;
+use crate::history::{afters, members};
 
 fn kinds(logs: &[Value]) -> Vec<&str> {
-    logs.iter()
-        .map(|item| item["data_type"].as_str().unwrap())
-        .collect()
+    members(logs, "data_type")
 }
 
 #[test]

@@ -26,10 +26,15 @@ pub fn insert(app: &TestApp, account: &str, rows: &[(&str, Option<&str>, Option<
     ));
 }
 
-pub fn afters(logs: &[Value]) -> Vec<&str> {
+/// One member of every log item, in the answer's order.
+pub fn members<'a>(logs: &'a [Value], name: &str) -> Vec<&'a str> {
     logs.iter()
-        .map(|item| item["data_after_modification"].as_str().unwrap())
+        .map(|item| item[name].as_str().unwrap())
         .collect()
+}
+
+pub fn afters(logs: &[Value]) -> Vec<&str> {
+    members(logs, "data_after_modification")
 }
 
 #[test]
