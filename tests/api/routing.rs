@@ -48,6 +48,9 @@ fn the_history_page_is_served_while_page_enabled_and_other_files_are_10007() {
     // A method the worker crate does not know reads as GET there; it must not reach the page.
     let unknown_method = get("/").method("PROPFIND").send();
     let closed = get("/").send_to(Variant::Closed);
+    // A body on a GET means nothing; the file is still answered, and at once.
+    let with_body = get("/").body(br#"{"a":1}"#).send();
+    let script_with_body = get("/app.js").body(b"x").send();
 
     assert_eq!(index.status, 200);
     assert!(index
@@ -63,6 +66,9 @@ fn the_history_page_is_served_while_page_enabled_and_other_files_are_10007() {
     assert_eq!(index.header("x-content-type-options"), Some("nosniff"));
     let policy = index.header("content-security-policy").unwrap_or_default();
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(with_body.status, 200);
+    assert!(String::from_utf8_lossy(&with_body.body).contains("Your information history"));
+    assert_eq!(script_with_body.status, 200);
     missing.assert_error(404, "10007", "Endpoint not found");
     unknown_method.assert_error(404, "10007", "Endpoint not found");
     closed.assert_error(404, "10007", "Endpoint not found");
